@@ -1,3 +1,7 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.Run();
+using Aiops.Silo;
+
+var app = AiopsHost.Build(args);
+await app.RunAsync();
+
+/// <summary>Entry point; public for test hosts.</summary>
+public partial class Program;

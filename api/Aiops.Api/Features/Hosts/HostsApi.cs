@@ -1,0 +1,31 @@
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+
+namespace Aiops.Api.Features.Hosts;
+
+/// <summary><c>/api/v1/hosts</c>: hosts and their live series.</summary>
+public static class HostsApi
+{
+    public static RouteGroupBuilder MapHostsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/hosts").WithTags("Hosts");
+        group.MapGet("/", ListHosts).WithName("ListHosts");
+        group.MapGet("/{host}", GetHost).WithName("GetHost");
+        return group;
+    }
+
+    public static async Task<Ok<IReadOnlyList<HostSummaryDto>>> ListHosts(ISender sender, CancellationToken ct) =>
+        TypedResults.Ok(await sender.Send(new ListHostsQuery(), ct));
+
+    public static async Task<Results<Ok<HostDetailDto>, NotFound<ProblemDetails>>> GetHost(string host, ISender sender, CancellationToken ct)
+    {
+        var detail = await sender.Send(new GetHostQuery(host), ct);
+        return detail is null
+            ? TypedResults.NotFound(new ProblemDetails { Title = "Unknown host", Detail = $"No telemetry has been received for host '{host}'.", Status = 404 })
+            : TypedResults.Ok(detail);
+    }
+}

@@ -1,0 +1,81 @@
+namespace Aiops.Ingest.Storage;
+
+/// <summary>Settings of the InfluxDB writer (section <c>Influx</c>; environment: <c>Influx__Url</c>, …).</summary>
+public sealed class InfluxOptions
+{
+    public const string Section = "Influx";
+
+    /// <summary>Base URL (default <c>http://127.0.0.1:8086</c>).</summary>
+    public string Url { get; set; } = "http://127.0.0.1:8086";
+
+    /// <summary>Database for v1 writes and InfluxQL queries (default <c>aiops</c>).</summary>
+    public string Database { get; set; } = "aiops";
+
+    /// <summary>Optional retention policy for v1 writes.</summary>
+    public string? RetentionPolicy { get; set; }
+
+    /// <summary><c>v1</c> (default: <c>/write</c>, accepted by InfluxDB 1.x, 2.x and 3.x) or <c>v2</c> (<c>/api/v2/write</c> with a token).</summary>
+    public string ApiVersion { get; set; } = "v1";
+
+    /// <summary>v1 user (query <c>u</c>), optional.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>v1 password (query <c>p</c>), optional.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>v2 token (<c>Authorization: Token …</c>); also sent on v1 when set, as InfluxDB 2.x's v1 API accepts it.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>v2 organisation.</summary>
+    public string? Org { get; set; }
+
+    /// <summary>v2 bucket (default: <see cref="Database"/>).</summary>
+    public string? Bucket { get; set; }
+
+    /// <summary>Points per batch (default 5,000).</summary>
+    public int BatchSize { get; set; } = 5_000;
+
+    /// <summary>Longest a partial batch waits before it is sent, in ms (default 1,000).</summary>
+    public int LingerMs { get; set; } = 1_000;
+
+    /// <summary>
+    /// Points queued in memory (sealed batches plus the open one) beyond which ingest pushes back with 503 /
+    /// RESOURCE_EXHAUSTED (default 1,000,000: about 200 MB of line protocol).
+    /// </summary>
+    public long MaxQueuedPoints { get; set; } = 1_000_000;
+
+    /// <summary>Batches written concurrently (default 2).</summary>
+    public int MaxConcurrentWrites { get; set; } = 2;
+
+    /// <summary>Timeout of one write attempt, in seconds (default 30).</summary>
+    public int RequestTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Longest backoff between retries of a transient failure, in ms (default 30,000). Retries go on while the process runs.</summary>
+    public int MaxBackoffMs { get; set; } = 30_000;
+
+    /// <summary>Creates <see cref="Database"/> at start-up on v1 (default true).</summary>
+    public bool CreateDatabase { get; set; } = true;
+
+    internal void Validate()
+    {
+        if (!Uri.TryCreate(Url, UriKind.Absolute, out _))
+        {
+            throw new InvalidOperationException($"Influx:Url '{Url}' is not an absolute URL.");
+        }
+
+        if (ApiVersion is not ("v1" or "v2"))
+        {
+            throw new InvalidOperationException($"Influx:ApiVersion must be 'v1' or 'v2', not '{ApiVersion}'.");
+        }
+
+        if (BatchSize is < 1 or > 1_000_000)
+        {
+            throw new InvalidOperationException($"Influx:BatchSize must be within 1..1000000, not {BatchSize}.");
+        }
+
+        if (LingerMs < 1 || MaxConcurrentWrites < 1 || MaxQueuedPoints < BatchSize)
+        {
+            throw new InvalidOperationException("Influx:LingerMs and Influx:MaxConcurrentWrites must be ≥ 1 and Influx:MaxQueuedPoints ≥ Influx:BatchSize.");
+        }
+    }
+}

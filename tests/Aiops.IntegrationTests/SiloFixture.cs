@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Aiops.Silo;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+
+namespace Aiops.IntegrationTests;
+
+/// <summary>
+/// A real silo (Orleans, Kestrel, gRPC) on free loopback ports, writing to the real InfluxDB that <c>test.sh</c>
+/// starts (<c>AIOPS_TEST_INFLUX_URL</c>, default <c>http://127.0.0.1:18086</c>) in a database of its own.
+/// </summary>
+public class SiloFixture : IAsyncLifetime
+{
+    public static readonly string InfluxUrl = Environment.GetEnvironmentVariable("AIOPS_TEST_INFLUX_URL") ?? "http://127.0.0.1:18086";
+
+    private WebApplication? _app;
+
+    public string Database { get; } = "aiops_it_" + Guid.NewGuid().ToString("N")[..10];
+
+    public int HttpPort { get; } = FreePort();
+
+    public int GrpcPort { get; } = FreePort();
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
+
+    public HttpClient Influx { get; } = new() { BaseAddress = new Uri(InfluxUrl), Timeout = TimeSpan.FromSeconds(30) };
+
+    public GrpcChannel Grpc { get; private set; } = null!;
+
+    public WebApplication App => _app ?? throw new InvalidOperationException("not started");
+
+    /// <summary>Extra settings of a derived fixture (e.g. auth on).</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [];
+
+    public async Task InitializeAsync()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Aiops:HttpPort"] = HttpPort.ToString(),
+            ["Aiops:GrpcPort"] = GrpcPort.ToString(),
+            ["Aiops:SiloPort"] = FreePort().ToString(),
+            ["Aiops:GatewayPort"] = FreePort().ToString(),
+            ["Aiops:ClusterId"] = Database,
+            ["Aiops:Ingest:MaxBodyBytes"] = (1024 * 1024).ToString(),
+            ["Influx:Url"] = InfluxUrl,
+            ["Influx:Database"] = Database,
+            ["Influx:LingerMs"] = "100",
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+        };
+        foreach (var (k, v) in ExtraSettings)
+        {
+            settings[k] = v;
+        }
+
+        _app = AiopsHost.Build([], b => b.Configuration.AddInMemoryCollection(settings));
+        await _app.StartAsync();
+        Http.BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}");
+        Grpc = GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}");
+        await WaitUntilAsync(async () => (await InfluxQueryAsync("SHOW DATABASES")).GetRawText().Contains(Database, StringComparison.Ordinal), "database created");
+    }
+
+    public async Task DisposeAsync()
+    {
+        Grpc?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        using var content = new FormUrlEncodedContent([new("q", $"DROP DATABASE \"{Database}\"")]);
+        using var _ = await Influx.PostAsync("/query", content);
+        Http.Dispose();
+        Influx.Dispose();
+    }
+
+    /// <summary>Runs an InfluxQL query against the fixture's database; returns <c>results[0]</c>.</summary>
+    public async Task<JsonElement> InfluxQueryAsync(string query)
+    {
+        var text = await Influx.GetStringAsync($"/query?db={Database}&epoch=ns&q={Uri.EscapeDataString(query)}");
+        using var doc = JsonDocument.Parse(text);
+        var result = doc.RootElement.GetProperty("results")[0].Clone();
+        if (result.TryGetProperty("error", out var error))
+        {
+            throw new InvalidOperationException($"InfluxQL error for '{query}': {error}");
+        }
+
+        return result;
+    }
+
+    /// <summary>The values of the first series of a query, or an empty list when it returned none.</summary>
+    public async Task<List<JsonElement[]>> InfluxRowsAsync(string query)
+    {
+        var result = await InfluxQueryAsync(query);
+        if (!result.TryGetProperty("series", out var series))
+        {
+            return [];
+        }
+
+        return series[0].GetProperty("values").EnumerateArray().Select(r => r.EnumerateArray().ToArray()).ToList();
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until true; fails with <paramref name="what"/> after <paramref name="timeout"/> (default 30 s).</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        while (!await condition())
+        {
+            try
+            {
+                await Task.Delay(50, cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"timed out waiting for: {what}");
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>A silo with token auth on.</summary>
+public sealed class AuthSiloFixture : SiloFixture
+{
+    public const string WriteToken = "write-token-123";
+    public const string ReadToken = "read-token-456";
+
+    protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings =>
+    [
+        new("Aiops:Auth:Enabled", "true"),
+        new("Aiops:Auth:Tokens:0:Token", WriteToken),
+        new("Aiops:Auth:Tokens:0:Scopes:0", "write"),
+        new("Aiops:Auth:Tokens:1:Token", ReadToken),
+        new("Aiops:Auth:Tokens:1:Scopes:0", "read"),
+    ];
+}
