@@ -58,12 +58,13 @@ public sealed class TelemetryIngestService(LineProtocolIngestor ingestor, TokenA
         if (request.Points.Count > 0)
         {
             using var buffer = new PooledBuffer(request.Points.Count * 128);
+            using var writer = new LineProtocolWriter(buffer);
             var lineToPoint = new int[request.Points.Count];
             var lines = 0;
             var invalid = 0;
             for (var i = 0; i < request.Points.Count; i++)
             {
-                var reason = Serialize(request.Points[i], buffer);
+                var reason = Serialize(request.Points[i], writer);
                 if (reason is null)
                 {
                     lineToPoint[lines++] = i;
@@ -106,7 +107,7 @@ public sealed class TelemetryIngestService(LineProtocolIngestor ingestor, TokenA
     }
 
     /// <summary>Writes one point as a line, or returns why it is invalid (nothing written then).</summary>
-    private string? Serialize(Point point, PooledBuffer buffer)
+    private string? Serialize(Point point, LineProtocolWriter writer)
     {
         if (point.Measurement.Length == 0)
         {
@@ -155,7 +156,21 @@ public sealed class TelemetryIngestService(LineProtocolIngestor ingestor, TokenA
             return "a field key is empty";
         }
 
-        var writer = new LineProtocolWriter(buffer);
+        try
+        {
+            Write(point, writer);
+            return null;
+        }
+        catch (ArgumentException ex)
+        {
+            // The writer refuses what line protocol cannot express (e.g. a newline in a tag value); the line is discarded whole.
+            writer.DiscardLine();
+            return ex.Message;
+        }
+    }
+
+    private static void Write(Point point, LineProtocolWriter writer)
+    {
         writer.WriteMeasurement(point.Measurement);
         foreach (var (key, value) in point.Tags.OrderBy(t => t.Key, StringComparer.Ordinal))
         {
@@ -188,6 +203,5 @@ public sealed class TelemetryIngestService(LineProtocolIngestor ingestor, TokenA
         }
 
         writer.EndLine();
-        return null;
     }
 }

@@ -2,7 +2,6 @@ using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace Aiops.Api.Features.Hosts;
@@ -21,11 +20,11 @@ public static class HostsApi
     public static async Task<Ok<IReadOnlyList<HostSummaryDto>>> ListHosts(ISender sender, CancellationToken ct) =>
         TypedResults.Ok(await sender.Send(new ListHostsQuery(), ct));
 
-    public static async Task<Results<Ok<HostDetailDto>, NotFound<ProblemDetails>>> GetHost(string host, ISender sender, CancellationToken ct)
+    public static async Task<Results<Ok<HostDetailDto>, ProblemHttpResult>> GetHost(string host, ISender sender, CancellationToken ct)
     {
         var detail = await sender.Send(new GetHostQuery(host), ct);
         return detail is null
-            ? TypedResults.NotFound(new ProblemDetails { Title = "Unknown host", Detail = $"No telemetry has been received for host '{host}'.", Status = 404 })
+            ? TypedResults.Problem(title: "Unknown host", detail: $"No telemetry has been received for host '{host}'.", statusCode: StatusCodes.Status404NotFound)
             : TypedResults.Ok(detail);
     }
 }
