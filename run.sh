@@ -38,7 +38,7 @@ echo "run.sh: InfluxDB on http://127.0.0.1:$influx_port (database aiops)"
 dotnet build -c Release -v quiet -nologo silo/Aiops.Silo/Aiops.Silo.csproj
 if [ "$demo" = 1 ]; then dotnet build -c Release -v quiet -nologo perf/Aiops.LoadGen/Aiops.LoadGen.csproj; fi
 
-silo_dir=silo/Aiops.Silo/bin/Release/net10.0
+silo_dir=$PWD/silo/Aiops.Silo/bin/Release/net10.0
 Influx__Url="http://127.0.0.1:$influx_port" dotnet "$silo_dir/Aiops.Silo.dll" --contentRoot "$silo_dir" &
 pids+=($!)
 

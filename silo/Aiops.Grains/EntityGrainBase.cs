@@ -84,8 +84,20 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // Leave the directory with the final counts, so listing hosts shows what this activation saw.
-        await GrainFactory.GetGrain<IEntityDirectoryGrain>(DirectoryKey(Kind)).Report(Summary());
+        // Leave the directory with the final counts, so listing hosts shows what this activation saw. Best effort:
+        // when the whole silo shuts down the directory may already be gone, and that must not fail the shutdown.
+        if (reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IEntityDirectoryGrain>(DirectoryKey(Kind)).Report(Summary());
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogFinalReportFailed(_logger, ex, Kind, this.GetPrimaryKeyString());
+            }
+        }
+
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
@@ -96,6 +108,9 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind} {EntityKey} reached {Limit} series; new series such as {Series} are not analysed")]
     private static partial void LogCardinalityLimit(ILogger logger, EntityKind kind, string entityKey, int limit, string series);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Final directory report of {Kind} {EntityKey} failed")]
+    private static partial void LogFinalReportFailed(ILogger logger, Exception exception, EntityKind kind, string entityKey);
 
     private sealed class SeriesStats
     {

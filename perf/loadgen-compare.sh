@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Measures Aiops end-to-end ingest (accepted over gRPC or HTTP until Aiops reports every point written to InfluxDB)
+# against InfluxDB-direct writes of the same points, in one run on this machine, and prints the ratios.
+#   perf/loadgen-compare.sh [POINTS] [HOSTS] [SERIES_PER_HOST]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+points=${1:-1000000}
+hosts=${2:-1000}
+series=${3:-20}
+work=$(mktemp -d)
+influx_port=28086
+http_port=28080
+grpc_port=24317
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  scripts/influxdb.sh stop "$work/influxdb"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+scripts/influxdb.sh start "$work/influxdb" "$influx_port" aiops
+scripts/influxdb.sh start "$work/influxdb" "$influx_port" direct
+dotnet build -c Release -v quiet -nologo silo/Aiops.Silo/Aiops.Silo.csproj >/dev/null
+dotnet build -c Release -v quiet -nologo perf/Aiops.LoadGen/Aiops.LoadGen.csproj >/dev/null
+silo_dir=$PWD/silo/Aiops.Silo/bin/Release/net10.0
+Influx__Url="http://127.0.0.1:$influx_port" Aiops__HttpPort=$http_port Aiops__GrpcPort=$grpc_port Aiops__SiloPort=21111 Aiops__GatewayPort=23000 \
+  Serilog__MinimumLevel__Default=Warning dotnet "$silo_dir/Aiops.Silo.dll" --contentRoot "$silo_dir" > "$work/silo.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 300); do curl -fsS -o /dev/null "http://127.0.0.1:$http_port/healthz" 2>/dev/null && break; sleep 0.2; done
+
+loadgen() { dotnet perf/Aiops.LoadGen/bin/Release/net10.0/Aiops.LoadGen.dll "$@" --points "$points" --hosts "$hosts" --series-per-host "$series" 2>/dev/null; }
+rate() { sed -n 's/.*points_per_s=\([0-9]*\).*/\1/p'; }
+
+direct=$(loadgen --target influx --url "http://127.0.0.1:$influx_port" --db direct)
+echo "influx-direct: $direct"
+grpc=$(loadgen --target grpc --url "http://127.0.0.1:$grpc_port" --metrics-url "http://127.0.0.1:$http_port")
+echo "aiops-grpc:    $grpc"
+http=$(loadgen --target http --url "http://127.0.0.1:$http_port" --metrics-url "http://127.0.0.1:$http_port")
+echo "aiops-http:    $http"
+d=$(echo "$direct" | rate); g=$(echo "$grpc" | rate); h=$(echo "$http" | rate)
+awk -v d="$d" -v g="$g" -v h="$h" 'BEGIN { printf "ratio grpc/direct=%.2f http/direct=%.2f\n", g / d, h / d }'
