@@ -1,4 +1,6 @@
 using Aiops.Api.Features.Hosts;
+using Aiops.ServiceDefaults.Security;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,7 +21,21 @@ public static class ApiExtensions
     public static IEndpointRouteBuilder MapAiopsApi(this IEndpointRouteBuilder app)
     {
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapHostsApi();
+        var v1 = app.MapGroup("/api/v1").AddEndpointFilter(RequireReadScope);
+        v1.MapHostsApi();
         return app;
+    }
+
+    /// <summary>With auth on, every <c>/api/v1</c> call needs a token with the <c>read</c> scope (admin includes it).</summary>
+    private static async ValueTask<object?> RequireReadScope(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var auth = http.RequestServices.GetRequiredService<TokenAuthenticator>();
+        if (auth.Check(http.Request.Headers.Authorization, http.Request.Query["p"], TokenScopes.Read) != AuthResult.Allowed)
+        {
+            return TypedResults.Problem(title: "Unauthorized", detail: "A token with the read scope is required (Authorization: Token <t>).", statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        return await next(context);
     }
 }

@@ -53,4 +53,19 @@ public sealed class AuthTests(AuthSiloFixture silo) : IClassFixture<AuthSiloFixt
         var ok = await client.WriteAsync(request, new Metadata { { "authorization", "Token " + AuthSiloFixture.WriteToken } });
         Assert.Equal(1u, ok.Accepted);
     }
+
+    [Fact]
+    public async Task HostsApi_NeedsReadScope()
+    {
+        using var anonymous = await silo.Http.GetAsync("/api/v1/hosts");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+
+        using var writeOnly = new HttpRequestMessage(HttpMethod.Get, "/api/v1/hosts");
+        writeOnly.Headers.Authorization = new AuthenticationHeaderValue("Token", AuthSiloFixture.WriteToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await silo.Http.SendAsync(writeOnly)).StatusCode);
+
+        using var reader = new HttpRequestMessage(HttpMethod.Get, "/api/v1/hosts");
+        reader.Headers.Authorization = new AuthenticationHeaderValue("Token", AuthSiloFixture.ReadToken);
+        Assert.Equal(HttpStatusCode.OK, (await silo.Http.SendAsync(reader)).StatusCode);
+    }
 }

@@ -6,12 +6,12 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Aiops.Api.Features.Hosts;
 
-/// <summary><c>/api/v1/hosts</c>: hosts and their live series.</summary>
+/// <summary><c>/api/v1/hosts</c>: hosts and their live series (mapped under the <c>/api/v1</c> group).</summary>
 public static class HostsApi
 {
     public static RouteGroupBuilder MapHostsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/hosts").WithTags("Hosts");
+        var group = app.MapGroup("/hosts").WithTags("Hosts");
         group.MapGet("/", ListHosts).WithName("ListHosts");
         group.MapGet("/{host}", GetHost).WithName("GetHost");
         return group;
