@@ -74,6 +74,43 @@ public class LineProtocolAllocationTests
         Assert.Equal(0, allocated);
     }
 
+    [Fact]
+    public void TryParseLine_BadLines_ReportErrorsWithoutAllocating()
+    {
+        byte[] body = "cpu\ncpu,host f=1\ncpu f=NaN\ncpu f=\"open\ncpu f=1 12x\ncpu f=99999999999999999999i\n"u8.ToArray();
+        var tags = new TagToken[8];
+        var fields = new FieldToken[8];
+        Assert.Equal(6, CountErrors(body, tags, fields));
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int errors = 0;
+        for (int round = 0; round < Rounds; round++)
+        {
+            errors += CountErrors(body, tags, fields);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(6 * Rounds, errors);
+        Assert.Equal(0, allocated);
+    }
+
+    private static int CountErrors(byte[] body, TagToken[] tags, FieldToken[] fields)
+    {
+        int errors = 0;
+        var splitter = new LineSplitter(body);
+        while (splitter.TryNext(out ReadOnlySpan<byte> line, out int lineNumber))
+        {
+            if (!LineProtocolParser.TryParseLine(line, tags, fields, Precision.Nanoseconds, 0, out _, out LineError error)
+                && error.Column > 0 && error.Message.Length > 0 && lineNumber > 0)
+            {
+                errors++;
+            }
+        }
+
+        return errors;
+    }
+
     private static int ParseWithSplitter(byte[] body, TagToken[] tags, FieldToken[] fields)
     {
         int parsed = 0;

@@ -125,4 +125,22 @@ public class LineSplitterTests
 
         Assert.Equal(["L1 m=abc tags[] fields[f:f=1234] ts=default"], ParseStreaming(body, 1, maxLineLength: 10));
     }
+
+    [Fact]
+    public void TryNext_LongLineAcrossOneByteSegments_GrowsScratchAndParses()
+    {
+        string value = string.Concat(Enumerable.Repeat("x\\\"日", 2000));
+        string escaped = value.Replace("\\", "\\\\").Replace("\"", "\\\"");
+        byte[] body = Encoding.UTF8.GetBytes($"short f=1\nlong s=\"{escaped}\" 9\nafter f=2");
+
+        List<string> results = ParseWithSequence(Segmented(body, 1));
+
+        Assert.Equal(
+            [
+                "L1 m=short tags[] fields[f:f=1] ts=default",
+                $"L2 m=long tags[] fields[s:s=\"{value}\"] ts=9",
+                "L3 m=after tags[] fields[f:f=2] ts=default",
+            ],
+            results);
+    }
 }
