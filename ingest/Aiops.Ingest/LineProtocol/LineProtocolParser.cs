@@ -14,8 +14,9 @@ namespace Aiops.Ingest.LineProtocol;
 /// Tokens are returned as offsets into the line (still escaped) plus decoded numeric values, so parsing a line
 /// allocates nothing; strings are made only by callers that ask for them. Sections are separated by one or more
 /// spaces; leading and trailing spaces are ignored. A tab is data, never a separator (as in InfluxDB's own
-/// decoder), so a key or measurement may start with one and still round-trip. The line must be valid UTF-8. The first problem found ends the parse with a <see cref="LineError"/> (1-based byte column
-/// and code); the caller moves on to the next line, so one bad line never costs the rest of the batch.
+/// decoder), so a key or measurement may start with one and still round-trip. The line must be valid UTF-8.
+/// The first problem found ends the parse with a <see cref="LineError"/> (1-based byte column and code); the
+/// caller moves on to the next line, so one bad line never costs the rest of the batch.
 /// </remarks>
 public static class LineProtocolParser
 {
