@@ -13,9 +13,10 @@ namespace Aiops.Ingest.LineProtocol;
 /// <remarks>
 /// Tokens are returned as offsets into the line (still escaped) plus decoded numeric values, so parsing a line
 /// allocates nothing; strings are made only by callers that ask for them. Sections are separated by one or more
-/// spaces (tabs are also skipped between sections); leading blanks and trailing blanks are ignored. The line
-/// must be valid UTF-8. The first problem found ends the parse with a <see cref="LineError"/> (1-based byte column
-/// and code); the caller moves on to the next line, so one bad line never costs the rest of the batch.
+/// spaces; leading and trailing spaces are ignored. A tab is data, never a separator (as in InfluxDB's own
+/// decoder), so a key or measurement may start with one and still round-trip. The line must be valid UTF-8.
+/// The first problem found ends the parse with a <see cref="LineError"/> (1-based byte column and code); the
+/// caller moves on to the next line, so one bad line never costs the rest of the batch.
 /// </remarks>
 public static class LineProtocolParser
 {
@@ -28,7 +29,6 @@ public static class LineProtocolParser
     private static readonly SearchValues<byte> MeasurementEscapable = SearchValues.Create(", "u8);
     private static readonly SearchValues<byte> KeyEscapable = SearchValues.Create(",= "u8);
     private static readonly SearchValues<byte> StringEscapable = SearchValues.Create("\"\\"u8);
-    private static readonly SearchValues<byte> Blanks = SearchValues.Create(" \t"u8);
 
     // Powers of ten that are exact doubles: with a mantissa below 2^53 one multiplication or division by these
     // is correctly rounded (Clinger's fast path), so the common Telegraf float needs no general-purpose parser.
@@ -67,7 +67,7 @@ public static class LineProtocolParser
     {
         parsed = default;
         int length = line.Length;
-        int i = SkipBlanks(line, 0);
+        int i = SkipSpaces(line, 0);
         if (i == length)
         {
             return Fail(out error, i, LineErrorCode.MissingMeasurement);
@@ -140,7 +140,7 @@ public static class LineProtocolParser
             i = valueEnd;
         }
 
-        i = SkipBlanks(line, i);
+        i = SkipSpaces(line, i);
         if (i == length)
         {
             return Fail(out error, length, LineErrorCode.MissingFields);
@@ -230,14 +230,14 @@ public static class LineProtocolParser
             break;
         }
 
-        // Optional timestamp, then nothing but blanks.
-        i = SkipBlanks(line, fieldSetEnd);
+        // Optional timestamp, then nothing but spaces.
+        i = SkipSpaces(line, fieldSetEnd);
         bool hasTimestamp = i < length;
         long timestampNs = defaultTimestampNs;
         if (hasTimestamp)
         {
             int timestampStart = i;
-            int relative = line[i..].IndexOfAny(Blanks);
+            int relative = line[i..].IndexOf((byte)' ');
             int timestampEnd = relative < 0 ? length : i + relative;
             NumberStatus status = ParseSigned(line[timestampStart..timestampEnd], out long timestamp);
             if (status == NumberStatus.Syntax)
@@ -250,7 +250,7 @@ public static class LineProtocolParser
                 return Fail(out error, timestampStart, LineErrorCode.TimestampOutOfRange);
             }
 
-            i = SkipBlanks(line, timestampEnd);
+            i = SkipSpaces(line, timestampEnd);
             if (i < length)
             {
                 return Fail(out error, i, LineErrorCode.TrailingGarbage);
@@ -616,10 +616,10 @@ public static class LineProtocolParser
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int SkipBlanks(ReadOnlySpan<byte> line, int start)
+    private static int SkipSpaces(ReadOnlySpan<byte> line, int start)
     {
         int i = start;
-        while (i < line.Length && line[i] is (byte)' ' or (byte)'\t')
+        while (i < line.Length && line[i] == (byte)' ')
         {
             i++;
         }

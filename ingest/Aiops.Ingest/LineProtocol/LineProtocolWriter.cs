@@ -17,7 +17,7 @@ namespace Aiops.Ingest.LineProtocol;
 /// <see cref="InvalidOperationException"/>.</para>
 /// <para>Lines are atomic: the line is assembled in a pooled buffer and copied to the output only by
 /// <see cref="EndLine"/>. A rejected value (<see cref="ArgumentException"/>: empty measurement or key, empty tag value,
-/// NaN or infinity, a newline anywhere, a measurement starting with '#' or a tab, a measurement/key/tag value ending
+/// NaN or infinity, a newline anywhere, a measurement starting with '#', a measurement/key/tag value ending
 /// with a backslash (no escape can express it), invalid UTF-16) leaves the line as it was, so the caller can
 /// go on or call <see cref="DiscardLine"/>; the output never receives half a line.</para>
 /// <para>Not thread-safe. Dispose to return the pooled buffer.</para>
@@ -59,9 +59,9 @@ public sealed class LineProtocolWriter : IDisposable
     {
         Expect(_state == State.LineStart, "WriteMeasurement must start a line (call EndLine first).");
         ValidateToken(name, nameof(name), "measurement", rejectTrailingBackslash: true);
-        if (name[0] is '#' or '\t')
+        if (name[0] == '#')
         {
-            throw new ArgumentException("A measurement cannot start with '#' or a tab (the line would be read as a comment or blank).", nameof(name));
+            throw new ArgumentException("A measurement cannot start with '#' (the line would be read as a comment).", nameof(name));
         }
 
         int start = _length;

@@ -1,8 +1,8 @@
 namespace Aiops.Ingest.LineProtocol;
 
 /// <summary>
-/// Splits a whole body held in one span into lines. Skips blank lines (only spaces/tabs) and comment lines
-/// (first non-blank byte <c>#</c>), trims one trailing <c>\r</c> (so <c>\r\n</c> bodies work) and counts
+/// Splits a whole body held in one span into lines. Skips blank lines (only spaces and tabs) and comment lines
+/// (first byte after any spaces is <c>#</c>), trims one trailing <c>\r</c> (so <c>\r\n</c> bodies work) and counts
 /// 1-based line numbers including the skipped lines, so errors point at the right line of the body.
 /// </summary>
 /// <remarks>
@@ -65,14 +65,21 @@ internal static class LineFraming
     public static ReadOnlySpan<byte> TrimCarriageReturn(ReadOnlySpan<byte> line) =>
         !line.IsEmpty && line[^1] == (byte)'\r' ? line[..^1] : line;
 
+    // Leading spaces are skipped as the parser skips them; a tab is data for the parser, so only a line of
+    // nothing but spaces and tabs counts as blank.
     public static bool IsBlankOrComment(ReadOnlySpan<byte> line)
     {
         int i = 0;
-        while (i < line.Length && line[i] is (byte)' ' or (byte)'\t')
+        while (i < line.Length && line[i] == (byte)' ')
         {
             i++;
         }
 
-        return i == line.Length || line[i] == (byte)'#';
+        if (i == line.Length || line[i] == (byte)'#')
+        {
+            return true;
+        }
+
+        return line[i..].IndexOfAnyExcept((byte)' ', (byte)'\t') < 0;
     }
 }

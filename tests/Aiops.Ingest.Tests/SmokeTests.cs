@@ -1,1 +1,0 @@
-namespace Aiops.Ingest.Tests;
