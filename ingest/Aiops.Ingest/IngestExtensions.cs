@@ -29,6 +29,7 @@ public static class IngestExtensions
         services.AddHostedService(sp => sp.GetRequiredService<GrainDispatcher>());
         services.AddSingleton<SeriesKeyCache>();
         services.AddSingleton<LineProtocolIngestor>();
+        services.AddSingleton<IDerivedPointSink, Derived.DerivedPointSink>();
         services.AddGrpc(o => o.MaxReceiveMessageSize = 64 * 1024 * 1024);
         services.AddHealthChecks().AddCheck<InfluxHealthCheck>("influxdb", tags: [Extensions.ReadyTag]);
         return builder;
