@@ -3,38 +3,60 @@ using System.Runtime.CompilerServices;
 namespace Aiops.Analytics.Anomaly;
 
 /// <summary>
-/// The default streaming detector (<c>aiops</c>): novelty of quantised contexts, scored by how rare novelty
-/// has been on this series, with a rest period after an alert.
+/// The default streaming detector (<c>aiops</c>). Each point's surprise (nats) is the sum of three
+/// calibrated parts, each learnt on this series alone:
+/// <list type="bullet">
+/// <item>value rarity: two-sided tail mass of the value in a forgetting histogram of standardised values;</item>
+/// <item>change rarity: the same for the step from the previous point (spikes, jumps);</item>
+/// <item>context novelty: quantised contexts (recent shape, hour of day) never seen before, weighted by how
+/// rarely this series shows new contexts.</item>
+/// </list>
+/// The score is <c>1 − exp(−surprise/scale)</c>, and a point only alerts when it is more surprising than the
+/// slowly fading memory of recent alerts, so one incident yields one burst of high scores.
 /// </summary>
 public sealed class AiopsDetector : IStreamingDetector
 {
     /// <summary>Factory name: <c>aiops</c>.</summary>
     public const string DetectorName = "aiops";
 
-    /// <summary>Points used to learn the value range before any score is given (default 150).</summary>
+    /// <summary>Points used to learn the scale before any score is given (default 150).</summary>
     public const int WarmUpPoints = 150;
 
-    private const byte SnapshotVersion = 1;
+    private const byte SnapshotVersion = 2;
+    private static readonly double Forgetting = 1.0 / P("MEM", 2000);
     private const int Levels = 8;
     private const int Margin = 4;
     private const int Symbols = Levels + (2 * Margin);
-    private const int BloomBytes = 512;
+    private const int BloomBytes = 256;
     private const int BloomMask = (BloomBytes * 8) - 1;
-    private const int Features = 5;
+    private const int Features = 4;
     private const double RateAlpha = 1.0 / 500;
     private const double MinRate = 1e-3;
-    private const double InfoDecay = 0.5;
-    private const double InfoScale = 8.0;
-    private const int RestPoints = 120;
-    private const double RestScore = 0.5;
+    private static readonly double ScoreScale = P("SCALE", 8.0);
+    private static readonly double AlertMemoryDecay = P("DECAY", 0.995);
+    private static readonly double WV = P("WV", 1), WD = P("WD", 1), WC = P("WC", 1), WH = P("WH", 1);
+    private static double P(string n, double d) => Environment.GetEnvironmentVariable("AIOPS_" + n) is { } s ? double.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : d;
 
     private int _count;
+    private double _mean;
+    private double _m2;
     private double _lo = double.PositiveInfinity;
     private double _hi = double.NegativeInfinity;
+    private double _scale;
     private double _step;
+    private double _previous;
     private ulong _history;
-    private double _info;
-    private int _rest;
+    private double _alertMemory;
+    private readonly DecayingHistogram _values = new(Forgetting);
+    private readonly DecayingHistogram _changes = new(Forgetting);
+    private readonly DecayingHistogram _fastHist = new(Forgetting);
+    private readonly DecayingHistogram _seasonHist = new(Forgetting);
+    private readonly float[] _seasonal = NewSeasonal();
+    private double _fast;
+    private static float[] NewSeasonal() { var a = new float[Slots]; a.AsSpan().Fill(float.NaN); return a; }
+    private const int Slots = 48;
+    private const long SlotMs = 1_800_000;
+    private static readonly double FastAlpha = P("FA", 0.3), SeasonAlpha = P("SA", 0.1), WF = P("WF", 1), WS = P("WS", 1), Combine = P("COMB", 0);
     private readonly float[] _rates = new float[Features];
     private readonly byte[] _bloom = new byte[BloomBytes];
 
@@ -45,44 +67,62 @@ public sealed class AiopsDetector : IStreamingDetector
         _count++;
         if (_count <= WarmUpPoints)
         {
-            _lo = Math.Min(_lo, value);
-            _hi = Math.Max(_hi, value);
-            if (_count == WarmUpPoints)
-            {
-                double span = _hi - _lo;
-                _step = Math.Max(span / Levels, Math.Max(Math.Abs(_hi), Math.Abs(_lo)) * 1e-3);
-                _step = Math.Max(_step, 1e-9);
-                _rates.AsSpan().Fill(1f);
-            }
-
+            WarmUp(value);
             return 0.0;
+        }
+
+        double z = (value - _mean) / _scale;
+        double dz = (value - _previous) / _scale;
+        _previous = value;
+        int vBin = DecayingHistogram.BinOf(z);
+        int dBin = DecayingHistogram.BinOf(dz);
+        _fast += FastAlpha * (value - _fast);
+        int fBin = DecayingHistogram.BinOf((_fast - _mean) / _scale);
+        int slot = (int)(timestampUnixMs / SlotMs % Slots);
+        double seasonal = _seasonal[slot];
+        int sBin = DecayingHistogram.BinOf(double.IsNaN(seasonal) ? 0 : (value - seasonal) / _scale);
+        _seasonal[slot] = double.IsNaN(seasonal) ? (float)value : (float)(seasonal + (SeasonAlpha * (value - seasonal)));
+        double sv = WV * _values.TwoSidedSurprise(vBin), sd = WD * _changes.TwoSidedSurprise(dBin);
+        double sf = WF * _fastHist.TwoSidedSurprise(fBin), ss = double.IsNaN(seasonal) ? 0 : WS * _seasonHist.TwoSidedSurprise(sBin);
+        double surprise = Combine == 0 ? sv + sd + sf + ss : Math.Max(Math.Max(sv, sd), Math.Max(sf, ss));
+        _values.Add(vBin);
+        _changes.Add(dBin);
+        _fastHist.Add(fBin);
+        if (!double.IsNaN(seasonal))
+        {
+            _seasonHist.Add(sBin);
         }
 
         int sym = (int)Math.Clamp(Math.Floor((value - _lo) / _step) + Margin, 0, Symbols - 1);
         _history = (_history << 4) | (uint)sym;
         int hour = (int)(timestampUnixMs / 3_600_000 % 24);
+        surprise += WC * Observe(0, _history & 0xFF);
+        surprise += WC * Observe(1, _history & 0xFFFF);
+        surprise += WC * Observe(2, _history & 0xFFFF_FFFF);
+        surprise += WH * Observe(3, ((ulong)hour << 8) | (uint)sym);
 
-        double info = 0;
-        info += Observe(0, _history & 0xF);
-        info += Observe(1, _history & 0xFF);
-        info += Observe(2, _history & 0xFFFF);
-        info += Observe(3, _history & 0xFFFF_FFFF);
-        info += Observe(4, ((ulong)hour << 8) | (uint)sym);
+        double score = 1.0 - Math.Exp(-surprise / ScoreScale);
+        double memory = _alertMemory;
+        _alertMemory = Math.Max(_alertMemory * AlertMemoryDecay, score);
+        return score > memory ? score : 0.0;
+    }
 
-        _info = (_info * InfoDecay) + info;
-        double score = 1.0 - Math.Exp(-_info / InfoScale);
-        if (_rest > 0)
+    private void WarmUp(double value)
+    {
+        double delta = value - _mean;
+        _mean += delta / _count;
+        _m2 += delta * (value - _mean);
+        _lo = Math.Min(_lo, value);
+        _hi = Math.Max(_hi, value);
+        _previous = value;
+        _fast = value;
+        if (_count == WarmUpPoints)
         {
-            _rest--;
-            return 0.0;
+            double floor = Math.Max(Math.Abs(_mean) * 1e-3, 1e-9);
+            _scale = Math.Max(Math.Sqrt(_m2 / (_count - 1)), floor);
+            _step = Math.Max((_hi - _lo) / Levels, floor);
+            _rates.AsSpan().Fill(1f);
         }
-
-        if (score >= RestScore)
-        {
-            _rest = RestPoints;
-        }
-
-        return score;
     }
 
     /// <summary>Tests and sets the bloom bit of one context; returns its surprise in nats (0 when seen before).</summary>
@@ -108,18 +148,24 @@ public sealed class AiopsDetector : IStreamingDetector
         return z ^ (z >> 31);
     }
 
+    private const int SnapshotBytes = 1 + 4 + (9 * 8) + (2 * DecayingHistogram.SnapshotBytes) + (Features * 4) + BloomBytes;
+
     public void WriteState(System.Buffers.IBufferWriter<byte> output)
     {
-        const int size = 1 + 4 + 8 + 8 + 8 + 8 + 8 + 4 + (Features * 4) + BloomBytes;
-        var w = new SnapshotWriter(output.GetSpan(size));
+        var w = new SnapshotWriter(output.GetSpan(SnapshotBytes));
         w.Byte(SnapshotVersion);
         w.Int(_count);
+        w.Double(_mean);
+        w.Double(_m2);
         w.Double(_lo);
         w.Double(_hi);
+        w.Double(_scale);
         w.Double(_step);
+        w.Double(_previous);
         w.Long((long)_history);
-        w.Double(_info);
-        w.Int(_rest);
+        w.Double(_alertMemory);
+        _values.Write(ref w);
+        _changes.Write(ref w);
         foreach (float r in _rates)
         {
             w.Float(r);
@@ -141,13 +187,18 @@ public sealed class AiopsDetector : IStreamingDetector
         var d = new AiopsDetector
         {
             _count = r.Int(),
+            _mean = r.Double(),
+            _m2 = r.Double(),
             _lo = r.Double(),
             _hi = r.Double(),
+            _scale = r.Double(),
             _step = r.Double(),
+            _previous = r.Double(),
             _history = (ulong)r.Long(),
-            _info = r.Double(),
-            _rest = r.Int(),
+            _alertMemory = r.Double(),
         };
+        d._values.Read(ref r);
+        d._changes.Read(ref r);
         for (int i = 0; i < Features; i++)
         {
             d._rates[i] = r.Float();
