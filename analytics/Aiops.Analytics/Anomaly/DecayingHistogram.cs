@@ -1,33 +1,51 @@
 namespace Aiops.Analytics.Anomaly;
 
 /// <summary>
-/// Exponentially forgetting histogram over signed-log bins of a standardised quantity
-/// <c>u = sign(z)·ln(1+|z|)</c>, used to ask "how rare is a value at least this extreme here?".
+/// Exponentially forgetting histogram used to ask "how rare is a point at least this extreme on this series?".
+/// Callers choose the bin of each point (see <see cref="SignedLogBin"/>); the histogram answers with tail masses
+/// turned into surprise, −ln p, in nats.
 /// </summary>
 /// <remarks>
-/// Forgetting is O(1): instead of shrinking every bin per point, the weight of new points grows by
-/// 1/(1−α) and all bins are rescaled once the weight gets large, which keeps the arithmetic in range.
-/// The signed-log bins cover ~10^4 standard units with a few dozen floats, so one layout suits quiet
-/// series and series whose bursts are a hundred times their median alike.
+/// Forgetting is O(1) per point: instead of shrinking every bin, the weight of each new point grows by 1/(1−α)
+/// and all bins are rescaled (O(bins), once in ~1/α·ln(10^12) points) when that weight gets large.
+/// An empty tail is never "impossible": a one-point prior stands in for it, and that prior fades by
+/// <see cref="GapNats"/> per bin beyond the furthest bin ever filled on that side, so a value far past anything
+/// seen ranks above one just past it instead of both scoring the same capped surprise.
 /// </remarks>
 internal sealed class DecayingHistogram
 {
-    public const int Bins = 64;
-    private const double BinsPerNat = 3.0;
-    private const int Centre = Bins / 2;
+    /// <summary>Surprise added per empty bin between a point and the furthest filled bin on its side.</summary>
+    public const double GapNats = 2.0;
+
     private const float RescaleAbove = 1e12f;
 
-    private readonly float[] _counts = new float[Bins];
+    private readonly float[] _counts;
+    private readonly float _growth;
     private float _total;
     private float _weight = 1f;
-    private readonly float _growth;
 
-    public DecayingHistogram(double forgetting) => _growth = (float)(1.0 / (1.0 - forgetting));
+    /// <param name="bins">Number of bins (state is 4 bytes per bin plus 8).</param>
+    /// <param name="forgetting">α: each point's weight decays by (1−α) per later point (memory ≈ 1/α points).</param>
+    public DecayingHistogram(int bins, double forgetting)
+    {
+        _counts = new float[bins];
+        _growth = (float)(1.0 / (1.0 - forgetting));
+    }
 
-    public static int BinOf(double z)
+    public int Bins => _counts.Length;
+
+    /// <summary>Snapshot bytes of a histogram with <paramref name="bins"/> bins.</summary>
+    public static int SnapshotBytes(int bins) => (bins + 2) * 4;
+
+    /// <summary>
+    /// Bin of a standardised quantity <paramref name="z"/> on a signed-log scale <c>sign(z)·ln(1+|z|)</c> with
+    /// <paramref name="binsPerNat"/> bins per unit, centred: one layout fits quiet series and series whose bursts
+    /// are hundreds of standard units, with fine bins near zero and coarse ones in the tails. Clamped to the ends.
+    /// </summary>
+    public static int SignedLogBin(double z, int bins, double binsPerNat)
     {
         double u = Math.Sign(z) * Math.Log(1.0 + Math.Abs(z));
-        return (int)Math.Clamp(Math.Floor(u * BinsPerNat) + Centre, 0, Bins - 1);
+        return (int)Math.Clamp(Math.Floor(u * binsPerNat) + (bins / 2), 0, bins - 1);
     }
 
     public void Add(int bin)
@@ -38,7 +56,7 @@ internal sealed class DecayingHistogram
         if (_weight > RescaleAbove)
         {
             float inv = 1f / _weight;
-            for (int i = 0; i < Bins; i++)
+            for (int i = 0; i < _counts.Length; i++)
             {
                 _counts[i] *= inv;
             }
@@ -48,10 +66,7 @@ internal sealed class DecayingHistogram
         }
     }
 
-    /// <summary>
-    /// Surprise (nats) of a point in <paramref name="bin"/>: −ln of the two-sided tail mass at least as extreme,
-    /// with a one-point prior so an empty tail is rare but never impossible.
-    /// </summary>
+    /// <summary>Surprise of a point in <paramref name="bin"/>: −ln of twice the smaller tail mass at least as extreme.</summary>
     public double TwoSidedSurprise(int bin)
     {
         if (_total <= 0)
@@ -59,39 +74,37 @@ internal sealed class DecayingHistogram
             return 0;
         }
 
-        // Tail mass at least as extreme, plus a one-point prior that fades with the distance (in bins)
-        // beyond the furthest bin ever filled on that side: "how far past anything seen" keeps ranking
-        // extremes that the plain empty-tail prior would all score alike.
+        // top/bottom: the furthest filled bins overall; when a tail is empty they lie on the other side of bin.
         float upper = 0, lower = 0;
-        int top = bin - 1, bottom = bin + 1;
-        for (int i = bin; i < Bins; i++)
+        int top = -1, bottom = _counts.Length;
+        for (int i = 0; i < _counts.Length; i++)
         {
-            if (_counts[i] > 0)
+            float c = _counts[i];
+            if (c <= 0)
             {
-                upper += _counts[i];
-                top = i;
+                continue;
             }
-        }
 
-        for (int i = 0; i <= bin; i++)
-        {
-            if (_counts[i] > 0)
+            top = i;
+            bottom = Math.Min(bottom, i);
+            if (i >= bin)
             {
-                lower += _counts[i];
-                bottom = Math.Min(bottom, i);
+                upper += c;
+            }
+
+            if (i <= bin)
+            {
+                lower += c;
             }
         }
 
         double priorUp = upper > 0 ? _weight : _weight * Math.Exp(-GapNats * (bin - top));
         double priorDown = lower > 0 ? _weight : _weight * Math.Exp(-GapNats * (bottom - bin));
         double tail = Math.Min(upper + priorUp, lower + priorDown);
-        double p = Math.Min(1.0, 2.0 * tail / (_total + _weight));
-        return -Math.Log(p);
+        return -Math.Log(Math.Min(1.0, 2.0 * tail / (_total + _weight)));
     }
 
-    private static readonly double GapNats = double.Parse(Environment.GetEnvironmentVariable("AIOPS_GAP") ?? "0.5", System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>Surprise of the upper tail only (for magnitudes such as |residual|).</summary>
+    /// <summary>Surprise of the upper tail only (for magnitudes that are only alarming when large).</summary>
     public double UpperSurprise(int bin)
     {
         if (_total <= 0)
@@ -100,12 +113,21 @@ internal sealed class DecayingHistogram
         }
 
         float upper = 0;
-        for (int i = bin; i < Bins; i++)
+        int top = -1;
+        for (int i = 0; i < _counts.Length; i++)
         {
-            upper += _counts[i];
+            if (_counts[i] > 0)
+            {
+                top = i;
+                if (i >= bin)
+                {
+                    upper += _counts[i];
+                }
+            }
         }
 
-        return -Math.Log((upper + _weight) / (_total + _weight));
+        double prior = upper > 0 || top < 0 ? _weight : _weight * Math.Exp(-GapNats * (bin - top));
+        return -Math.Log(Math.Min(1.0, (upper + prior) / (_total + _weight)));
     }
 
     public void Write(ref SnapshotWriter w)
@@ -121,14 +143,16 @@ internal sealed class DecayingHistogram
 
     public void Read(ref SnapshotReader r)
     {
-        for (int i = 0; i < Bins; i++)
+        for (int i = 0; i < _counts.Length; i++)
         {
             _counts[i] = r.Float();
         }
 
         _total = r.Float();
         _weight = r.Float();
+        if (!(_total >= 0) || !(_weight >= 1f) || !float.IsFinite(_weight))
+        {
+            throw new FormatException("detector snapshot: corrupt histogram totals");
+        }
     }
-
-    public const int SnapshotBytes = (Bins + 2) * 4;
 }
