@@ -34,7 +34,7 @@ public sealed class AiopsDetector : IStreamingDetector
     public const int WarmUpPoints = 150;
 
     /// <summary>Snapshot size in bytes (fixed; ≤ 1 KiB).</summary>
-    public const int SnapshotBytes = 1 + 4 + (8 * 8) + (Views * ((FeatureBins + 2) * 4)) + ((MetaBins + 2) * 4);
+    public const int SnapshotBytes = 1 + 4 + (8 * 8) + (Views * ((FeatureBins + 1) * 4)) + ((MetaBins + 1) * 4);
 
     private const byte SnapshotVersion = 3;
     private const int Views = 4;

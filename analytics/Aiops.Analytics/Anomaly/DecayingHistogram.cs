@@ -21,7 +21,6 @@ internal sealed class DecayingHistogram
 
     private readonly float[] _counts;
     private readonly float _growth;
-    private float _total;
     private float _weight = 1f;
 
     /// <param name="bins">Number of bins (state is 4 bytes per bin plus 8).</param>
@@ -35,7 +34,7 @@ internal sealed class DecayingHistogram
     public int Bins => _counts.Length;
 
     /// <summary>Snapshot bytes of a histogram with <paramref name="bins"/> bins.</summary>
-    public static int SnapshotBytes(int bins) => (bins + 2) * 4;
+    public static int SnapshotBytes(int bins) => (bins + 1) * 4;
 
     /// <summary>
     /// Bin of a standardised quantity <paramref name="z"/> on a signed-log scale <c>sign(z)·ln(1+|z|)</c> with
@@ -51,7 +50,6 @@ internal sealed class DecayingHistogram
     public void Add(int bin)
     {
         _counts[bin] += _weight;
-        _total += _weight;
         _weight *= _growth;
         if (_weight > RescaleAbove)
         {
@@ -61,7 +59,6 @@ internal sealed class DecayingHistogram
                 _counts[i] *= inv;
             }
 
-            _total *= inv;
             _weight = 1f;
         }
     }
@@ -69,13 +66,9 @@ internal sealed class DecayingHistogram
     /// <summary>Surprise of a point in <paramref name="bin"/>: −ln of twice the smaller tail mass at least as extreme.</summary>
     public double TwoSidedSurprise(int bin)
     {
-        if (_total <= 0)
-        {
-            return 0;
-        }
-
         // top/bottom: the furthest filled bins overall; when a tail is empty they lie on the other side of bin.
-        float upper = 0, lower = 0;
+        // Sums are taken in one pass, in the same precision, so a point in the only filled bin gets p = 1 exactly.
+        float upper = 0, lower = 0, total = 0;
         int top = -1, bottom = _counts.Length;
         for (int i = 0; i < _counts.Length; i++)
         {
@@ -85,6 +78,7 @@ internal sealed class DecayingHistogram
                 continue;
             }
 
+            total += c;
             top = i;
             bottom = Math.Min(bottom, i);
             if (i >= bin)
@@ -100,24 +94,25 @@ internal sealed class DecayingHistogram
 
         double priorUp = upper > 0 ? _weight : _weight * Math.Exp(-GapNats * (bin - top));
         double priorDown = lower > 0 ? _weight : _weight * Math.Exp(-GapNats * (bottom - bin));
+        if (total <= 0)
+        {
+            return 0;
+        }
+
         double tail = Math.Min(upper + priorUp, lower + priorDown);
-        return -Math.Log(Math.Min(1.0, 2.0 * tail / (_total + _weight)));
+        return -Math.Log(Math.Min(1.0, 2.0 * tail / ((double)total + _weight)));
     }
 
     /// <summary>Surprise of the upper tail only (for magnitudes that are only alarming when large).</summary>
     public double UpperSurprise(int bin)
     {
-        if (_total <= 0)
-        {
-            return 0;
-        }
-
-        float upper = 0;
+        float upper = 0, total = 0;
         int top = -1;
         for (int i = 0; i < _counts.Length; i++)
         {
             if (_counts[i] > 0)
             {
+                total += _counts[i];
                 top = i;
                 if (i >= bin)
                 {
@@ -126,8 +121,13 @@ internal sealed class DecayingHistogram
             }
         }
 
-        double prior = upper > 0 || top < 0 ? _weight : _weight * Math.Exp(-GapNats * (bin - top));
-        return -Math.Log(Math.Min(1.0, (upper + prior) / (_total + _weight)));
+        if (total <= 0)
+        {
+            return 0;
+        }
+
+        double prior = upper > 0 ? _weight : _weight * Math.Exp(-GapNats * (bin - top));
+        return -Math.Log(Math.Min(1.0, (upper + prior) / ((double)total + _weight)));
     }
 
     public void Write(ref SnapshotWriter w)
@@ -137,7 +137,6 @@ internal sealed class DecayingHistogram
             w.Float(c);
         }
 
-        w.Float(_total);
         w.Float(_weight);
     }
 
@@ -148,9 +147,8 @@ internal sealed class DecayingHistogram
             _counts[i] = r.Float();
         }
 
-        _total = r.Float();
         _weight = r.Float();
-        if (!(_total >= 0) || !(_weight >= 1f) || !float.IsFinite(_weight))
+        if (!(_weight >= 1f) || !float.IsFinite(_weight))
         {
             throw new FormatException("detector snapshot: corrupt histogram totals");
         }
