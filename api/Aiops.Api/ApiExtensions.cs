@@ -1,3 +1,4 @@
+using Aiops.Api.Features.Anomalies;
 using Aiops.Api.Features.Hosts;
 using Aiops.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Http;
@@ -23,6 +24,7 @@ public static class ApiExtensions
         app.MapOpenApi("/openapi/{documentName}.json");
         var v1 = app.MapGroup("/api/v1").AddEndpointFilter(RequireReadScope);
         v1.MapHostsApi();
+        v1.MapAnomaliesApi();
         return app;
     }
 

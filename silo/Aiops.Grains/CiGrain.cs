@@ -6,8 +6,14 @@ using Microsoft.Extensions.Options;
 namespace Aiops.Grains;
 
 /// <summary>The grain of one configuration item (key: the <c>ci</c> tag).</summary>
-public sealed class CiGrain(IOptions<EntityGrainOptions> options, TimeProvider time, ILogger<CiGrain> logger)
-    : EntityGrainBase(options, time, logger), ICiGrain
+public sealed class CiGrain(
+    [PersistentState("analytics")] IPersistentState<EntityAnalyticsState> state,
+    IDerivedPointSink derived,
+    IOptions<EntityGrainOptions> limits,
+    IOptions<AnalyticsOptions> analytics,
+    TimeProvider time,
+    ILogger<CiGrain> logger)
+    : EntityGrainBase(state, derived, limits, analytics, time, logger), ICiGrain
 {
     protected override EntityKind Kind => EntityKind.Ci;
 }

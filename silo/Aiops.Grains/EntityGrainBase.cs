@@ -1,33 +1,53 @@
 using Aiops.Abstractions;
 using Aiops.Abstractions.Models;
+using Aiops.Analytics.Anomaly;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Streams;
 
 namespace Aiops.Grains;
 
 /// <summary>
-/// Live telemetry state of one entity: per series the latest value by event time, its time, the sample count and the
-/// rate of change. Shared by <see cref="HostGrain"/> and <see cref="CiGrain"/>.
+/// Live telemetry state and analytics of one entity, shared by <see cref="HostGrain"/> and <see cref="CiGrain"/>:
+/// per series the latest value by event time, count and rate, and a streaming detector whose scores go to InfluxDB
+/// (<c>aiops_anomaly</c>) and whose episodes become <see cref="AnomalyEvent"/>s on the <c>anomalies</c> stream.
 /// </summary>
 /// <remarks>
 /// Everything is keyed by the event time carried in the samples, never by wall clock, so a replay gives the same
-/// state; a late sample is counted but does not replace a newer latest value. Wall time is used only to pace
-/// directory reports.
+/// answers; a late sample is counted but neither replaces a newer latest value nor feeds the detector (which must
+/// see points in time order). Wall time paces only directory reports and state snapshots. Detector state is
+/// snapshotted to grain storage every <see cref="AnalyticsOptions.SnapshotIntervalSeconds"/> and on deactivation,
+/// so a reactivated or moved grain resumes without relearning from zero.
 /// </remarks>
 public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
 {
-    private readonly Dictionary<string, SeriesStats> _series = new(StringComparer.Ordinal);
-    private readonly EntityGrainOptions _options;
+    private readonly Dictionary<string, SeriesState> _series = new(StringComparer.Ordinal);
+    private readonly IPersistentState<EntityAnalyticsState> _state;
+    private readonly IDerivedPointSink _derived;
+    private readonly EntityGrainOptions _limits;
+    private readonly AnalyticsOptions _analytics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private IAsyncStream<AnomalyEvent>? _anomalies;
     private long _pointCount;
     private long _lastSeenNs;
     private long _rejectedSeries;
     private long _lastReport = long.MinValue;
+    private long _lastSnapshot;
+    private bool _dirty;
 
-    protected EntityGrainBase(IOptions<EntityGrainOptions> options, TimeProvider time, ILogger logger)
+    protected EntityGrainBase(
+        IPersistentState<EntityAnalyticsState> state,
+        IDerivedPointSink derived,
+        IOptions<EntityGrainOptions> limits,
+        IOptions<AnalyticsOptions> analytics,
+        TimeProvider time,
+        ILogger logger)
     {
-        _options = options.Value;
+        _state = state;
+        _derived = derived;
+        _limits = limits.Value;
+        _analytics = analytics.Value;
         _time = time;
         _logger = logger;
     }
@@ -35,32 +55,63 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
     /// <summary>Host or CI.</summary>
     protected abstract EntityKind Kind { get; }
 
+    /// <summary>The tag that names this entity in derived series: <c>host</c> or <c>ci</c>.</summary>
+    private string EntityTag => Kind == EntityKind.Host ? "host" : "ci";
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var (key, snapshot) in _state.State.Series)
+        {
+            _series[key] = SeriesState.FromSnapshot(snapshot);
+        }
+
+        _pointCount = _state.State.PointCount;
+        _lastSeenNs = _state.State.LastSeenNs;
+        _lastSnapshot = _time.GetTimestamp();
+        _anomalies = this.GetStreamProvider(AnomalyStreams.Provider)
+            .GetStream<AnomalyEvent>(StreamId.Create(AnomalyStreams.Namespace, AnomalyStreams.AllKey));
+        return base.OnActivateAsync(cancellationToken);
+    }
+
     public async Task Ingest(TelemetryBatch batch)
     {
+        List<DerivedPoint>? derived = null;
+        List<AnomalyEvent>? events = null;
         foreach (var sample in batch.Samples)
         {
-            if (!_series.TryGetValue(sample.Series, out var stats))
+            if (!_series.TryGetValue(sample.Series, out var series))
             {
-                if (_series.Count >= _options.MaxSeriesPerEntity)
+                if (_series.Count >= _limits.MaxSeriesPerEntity)
                 {
                     if (_rejectedSeries++ == 0)
                     {
-                        LogCardinalityLimit(_logger, Kind, this.GetPrimaryKeyString(), _options.MaxSeriesPerEntity, sample.Series);
+                        LogCardinalityLimit(_logger, Kind, this.GetPrimaryKeyString(), _limits.MaxSeriesPerEntity, sample.Series);
                     }
 
                     continue;
                 }
 
-                stats = new SeriesStats();
-                _series.Add(sample.Series, stats);
+                series = new SeriesState();
+                _series.Add(sample.Series, series);
             }
 
-            stats.Add(sample.TimestampNs, sample.Value);
             _pointCount++;
-            if (sample.TimestampNs > _lastSeenNs)
+            _lastSeenNs = Math.Max(_lastSeenNs, sample.TimestampNs);
+            if (series.Add(sample.TimestampNs, sample.Value) && double.IsFinite(sample.Value))
             {
-                _lastSeenNs = sample.TimestampNs;
+                Detect(sample, series, ref derived, ref events);
             }
+        }
+
+        _dirty = true;
+        if (derived is not null)
+        {
+            _derived.Write(derived);
+        }
+
+        if (events is not null)
+        {
+            await _anomalies!.OnNextBatchAsync(events);
         }
 
         var now = _time.GetTimestamp();
@@ -68,6 +119,11 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
         {
             _lastReport = now;
             await GrainFactory.GetGrain<IEntityDirectoryGrain>(DirectoryKey(Kind)).Report(Summary());
+        }
+
+        if (_time.GetElapsedTime(_lastSnapshot, now) >= TimeSpan.FromSeconds(_analytics.SnapshotIntervalSeconds))
+        {
+            await SnapshotAsync();
         }
     }
 
@@ -84,18 +140,19 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // Leave the directory with the final counts, so listing hosts shows what this activation saw. Best effort:
-        // when the whole silo shuts down the directory may already be gone, and that must not fail the shutdown.
-        if (reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
+        // Best effort on the way out: keep the detector state and leave the directory with the final counts. When the
+        // whole silo shuts down the directory may be gone already, and that must not fail the shutdown.
+        try
         {
-            try
+            await SnapshotAsync();
+            if (reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
             {
                 await GrainFactory.GetGrain<IEntityDirectoryGrain>(DirectoryKey(Kind)).Report(Summary());
             }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                LogFinalReportFailed(_logger, ex, Kind, this.GetPrimaryKeyString());
-            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogDeactivationWorkFailed(_logger, ex, Kind, this.GetPrimaryKeyString());
         }
 
         await base.OnDeactivateAsync(reason, cancellationToken);
@@ -104,39 +161,88 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
     /// <summary>Directory grain key of an entity kind.</summary>
     public static string DirectoryKey(EntityKind kind) => kind == EntityKind.Host ? "host" : "ci";
 
+    private void Detect(in SeriesSample sample, SeriesState series, ref List<DerivedPoint>? derived, ref List<AnomalyEvent>? events)
+    {
+        if (_analytics.Detector == "null")
+        {
+            return;
+        }
+
+        series.Detector ??= DetectorFactory.Create(_analytics.Detector);
+        var score = series.Detector.Update(sample.TimestampNs / 1_000_000, sample.Value);
+        var anomalous = score >= _analytics.AnomalyThreshold && series.Count > _analytics.ProbationPoints;
+        if (anomalous)
+        {
+            series.QuietPoints = 0;
+            (derived ??= []).Add(AnomalyPoint(sample, score, true));
+            if (series.EpisodeOnsetNs is null)
+            {
+                series.EpisodeOnsetNs = sample.TimestampNs;
+                var key = this.GetPrimaryKeyString();
+                (events ??= []).Add(new AnomalyEvent(
+                    $"{EntityTag}/{key}/{sample.Series}/{sample.TimestampNs}", Kind, key, sample.Series, series.Detector.Name, score, sample.Value, sample.TimestampNs));
+            }
+
+            return;
+        }
+
+        if (series.EpisodeOnsetNs is not null && ++series.QuietPoints >= _analytics.EpisodeQuietPoints)
+        {
+            series.EpisodeOnsetNs = null;
+        }
+
+        // Quiet scores: keep the highest of each event-time window and write it when the window closes.
+        var interval = _analytics.ScoreWriteIntervalSeconds * 1_000_000_000L;
+        if (series.ScoreWindowStartNs != long.MinValue && sample.TimestampNs - series.ScoreWindowStartNs >= interval)
+        {
+            (derived ??= []).Add(AnomalyPoint(new SeriesSample(sample.Series, series.ScoreWindowTimestampNs, series.ScoreWindowValue), series.ScoreWindowMax, false));
+            series.ScoreWindowStartNs = long.MinValue;
+        }
+
+        if (series.ScoreWindowStartNs == long.MinValue)
+        {
+            series.ScoreWindowStartNs = sample.TimestampNs;
+            series.ScoreWindowMax = -1;
+        }
+
+        if (score > series.ScoreWindowMax)
+        {
+            series.ScoreWindowMax = score;
+            series.ScoreWindowValue = sample.Value;
+            series.ScoreWindowTimestampNs = sample.TimestampNs;
+        }
+    }
+
+    private DerivedPoint AnomalyPoint(in SeriesSample sample, double score, bool anomaly) => new(
+        "aiops_anomaly",
+        [new(EntityTag, this.GetPrimaryKeyString()), new("series", sample.Series), new("detector", _analytics.Detector)],
+        [new("score", score), new("value", sample.Value), new("anomaly", anomaly)],
+        sample.TimestampNs);
+
+    private async Task SnapshotAsync()
+    {
+        _lastSnapshot = _time.GetTimestamp();
+        if (!_dirty)
+        {
+            return;
+        }
+
+        var state = new EntityAnalyticsState { PointCount = _pointCount, LastSeenNs = _lastSeenNs };
+        foreach (var (key, series) in _series)
+        {
+            state.Series[key] = series.ToSnapshot();
+        }
+
+        _state.State = state;
+        await _state.WriteStateAsync();
+        _dirty = false;
+    }
+
     private EntitySummary Summary() => new(this.GetPrimaryKeyString(), Kind, _series.Count, _pointCount, _lastSeenNs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind} {EntityKey} reached {Limit} series; new series such as {Series} are not analysed")]
     private static partial void LogCardinalityLimit(ILogger logger, EntityKind kind, string entityKey, int limit, string series);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Final directory report of {Kind} {EntityKey} failed")]
-    private static partial void LogFinalReportFailed(ILogger logger, Exception exception, EntityKind kind, string entityKey);
-
-    private sealed class SeriesStats
-    {
-        public double LastValue { get; private set; }
-
-        public long LastTimestampNs { get; private set; } = long.MinValue;
-
-        public long Count { get; private set; }
-
-        public double RatePerSecond { get; private set; }
-
-        public void Add(long timestampNs, double value)
-        {
-            Count++;
-            if (timestampNs < LastTimestampNs)
-            {
-                return;
-            }
-
-            if (Count > 1 && timestampNs > LastTimestampNs)
-            {
-                RatePerSecond = (value - LastValue) / ((timestampNs - LastTimestampNs) / 1e9);
-            }
-
-            LastValue = value;
-            LastTimestampNs = timestampNs;
-        }
-    }
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Deactivation snapshot or directory report of {Kind} {EntityKey} failed")]
+    private static partial void LogDeactivationWorkFailed(ILogger logger, Exception exception, EntityKind kind, string entityKey);
 }

@@ -65,11 +65,14 @@ public static class AiopsHost
         builder.AddServiceDefaults();
         builder.AddAiopsIngest();
         builder.Services.Configure<EntityGrainOptions>(builder.Configuration.GetSection(EntityGrainOptions.Section));
+        builder.Services.Configure<AnalyticsOptions>(builder.Configuration.GetSection(AnalyticsOptions.Section));
         builder.Services.AddAiopsApi();
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
             silo.AddMemoryGrainStorageAsDefault();
+            silo.AddMemoryGrainStorage("PubSubStore");
+            silo.AddMemoryStreams(Abstractions.Models.AnomalyStreams.Provider);
         });
 
         var app = builder.Build();

@@ -80,7 +80,13 @@ public class SiloFixture : IAsyncLifetime
     /// <summary>Runs an InfluxQL query against the fixture's database; returns <c>results[0]</c>.</summary>
     public async Task<JsonElement> InfluxQueryAsync(string query)
     {
-        var text = await Influx.GetStringAsync($"/query?db={Database}&epoch=ns&q={Uri.EscapeDataString(query)}");
+        using var response = await Influx.GetAsync($"/query?db={Database}&epoch=ns&q={Uri.EscapeDataString(query)}");
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"InfluxDB answered {(int)response.StatusCode} to '{query}': {text}");
+        }
+
         using var doc = JsonDocument.Parse(text);
         var result = doc.RootElement.GetProperty("results")[0].Clone();
         if (result.TryGetProperty("error", out var error))

@@ -1,0 +1,33 @@
+namespace Aiops.Grains;
+
+/// <summary>Live analytics settings (section <c>Aiops:Analytics</c>).</summary>
+public sealed class AnalyticsOptions
+{
+    public const string Section = "Aiops:Analytics";
+
+    /// <summary>Detector run on every numeric series (default <c>aiops</c>; <c>null</c> turns detection off).</summary>
+    public string Detector { get; set; } = Aiops.Analytics.Anomaly.DetectorFactory.DefaultName;
+
+    /// <summary>Score at or above which a point is anomalous (default 0.75).</summary>
+    public double AnomalyThreshold { get; set; } = 0.75;
+
+    /// <summary>
+    /// Points a new series is observed before its scores may raise anomalies (default 300). The detector needs a
+    /// warm-up and scores its first points after it with little history (NAB's scorer ignores that stretch as its
+    /// probationary period); a live system must not page on it. Scores are still written during probation.
+    /// </summary>
+    public int ProbationPoints { get; set; } = 300;
+
+    /// <summary>Consecutive points below the threshold that end an anomaly episode (default 5); a later onset is a new event.</summary>
+    public int EpisodeQuietPoints { get; set; } = 5;
+
+    /// <summary>
+    /// Event-time spacing of the ordinary (non-anomalous) <c>aiops_anomaly</c> points per series, in seconds (default 60):
+    /// every anomalous point is written, the quiet score at most once per interval (its maximum), which keeps the derived
+    /// series a small fraction of the raw ones while Grafana still shows the score.
+    /// </summary>
+    public int ScoreWriteIntervalSeconds { get; set; } = 60;
+
+    /// <summary>Wall-clock seconds between snapshots of detector state to grain storage (default 60), and on deactivation.</summary>
+    public int SnapshotIntervalSeconds { get; set; } = 60;
+}
