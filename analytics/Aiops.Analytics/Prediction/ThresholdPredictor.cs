@@ -39,9 +39,13 @@ public sealed class ThresholdPredictor
     private const int MaxFitPoints = 48;
     private const int MaxTeeth = 8;
     private const double WindowHours = 24;
+    private const double RecentHours = 8;
+    private const int EtaHistory = 18;
+    private const double MaxRaiseDrift = 0.5;
+    private const double MaxKeepDrift = 1.0;
     private const double MinWindowHours = 2;
     private const int MinWindowPoints = 10;
-    private const double SlopeModelError = 0.15;
+    private const double SlopeModelError = 0.3;
     private const double ProfileAlpha = 0.35;
     private static readonly long MinMaterialShiftMs = (long)TimeSpan.FromMinutes(15).TotalMilliseconds;
 
@@ -78,6 +82,17 @@ public sealed class ThresholdPredictor
 
     private Prediction? _current;
     private int _confirm;
+
+    // After the series has been at/above the threshold, stay quiet for one horizon: the problem is an
+    // incident now, and predicting its next peak would only duplicate it.
+    private long _quietUntilIdx = long.MinValue;
+
+    // Recent (evaluation time, projected ETA) pairs. How fast the projected ETA moves tells a true leak
+    // (ETA fixed in time, drift ≈ 0) from a filling cache (the linear ETA recedes faster than the clock,
+    // drift > 1 whenever the plateau lies below the threshold) or an accelerating leak (drift < 0).
+    private readonly long[] _etaAt = new long[EtaHistory];
+    private readonly long[] _eta = new long[EtaHistory];
+    private int _etaCount;
 
     // Scratch buffers reused by every evaluation (no allocation per bucket).
     private readonly double[] _x;
@@ -168,6 +183,11 @@ public sealed class ThresholdPredictor
         if (_ringCount > 0)
         {
             DetectReset(med);
+        }
+
+        if (med >= _policy.Threshold)
+        {
+            _quietUntilIdx = _curIdx + (long)(_policy.Horizon.TotalMilliseconds / _bucketMs);
         }
 
         UpdateProfile(med);
@@ -282,13 +302,17 @@ public sealed class ThresholdPredictor
 
     private PredictionChange? Evaluate(long nowMs)
     {
-        ForecastResult? f = Forecast(nowMs);
+        ForecastResult? f = _curIdx < _quietUntilIdx ? null : Forecast(nowMs);
         double lead = f is { } ff ? (ff.EtaMs - nowMs) : double.PositiveInfinity;
+        double drift = PushEta(nowMs, f?.EtaMs);
         long horizonMs = (long)_policy.Horizon.TotalMilliseconds;
 
         if (_current is null)
         {
-            bool raise = f is { } g && g.Probability >= _policy.MinProbability && lead <= horizonMs && lead >= 5 * 60_000;
+            // Raise only when even the late end of the interval lies within the horizon: an alert whose crossing
+            // may come after the horizon is not yet actionable.
+            bool raise = f is { } g && g.Probability >= _policy.MinProbability && lead >= 5 * 60_000
+                && g.HighMs - nowMs <= horizonMs && drift <= MaxRaiseDrift;
             if (!raise)
             {
                 _confirm = 0;
@@ -306,7 +330,8 @@ public sealed class ThresholdPredictor
         }
 
         // Hysteresis: a standing prediction survives a small dip in confidence.
-        bool keep = f is { } k && k.Probability >= _policy.MinProbability - 0.25 && lead <= 1.5 * horizonMs;
+        bool keep = f is { } k && k.Probability >= _policy.MinProbability - 0.25 && lead <= 1.5 * horizonMs
+            && !(drift > MaxKeepDrift);
         if (!keep)
         {
             _current = null;
@@ -317,13 +342,43 @@ public sealed class ThresholdPredictor
         ForecastResult fc = f!.Value;
         long remaining = Math.Max(0, _current.EtaUnixMs - nowMs);
         long shift = Math.Abs(fc.EtaMs - _current.EtaUnixMs);
-        if (shift > Math.Max(remaining / 10, MinMaterialShiftMs))
+        if (shift > Math.Max(remaining / 5, MinMaterialShiftMs))
         {
             _current = ToPrediction(nowMs, fc);
             return new PredictionChange(PredictionChangeKind.Updated, _current);
         }
 
         return null;
+    }
+
+    /// <summary>Records this evaluation's ETA and returns the ETA drift (ETA hours per clock hour) over up to the
+    /// last 3 h of consecutive forecasts; NaN when fewer than 2 h of them exist.</summary>
+    private double PushEta(long nowMs, long? eta)
+    {
+        if (eta is null)
+        {
+            _etaCount = 0;
+            return double.NaN;
+        }
+
+        // Shift left when full: 18 longs, cheaper than ring arithmetic here and trivially snapshotted.
+        if (_etaCount == EtaHistory)
+        {
+            Array.Copy(_etaAt, 1, _etaAt, 0, EtaHistory - 1);
+            Array.Copy(_eta, 1, _eta, 0, EtaHistory - 1);
+            _etaCount--;
+        }
+
+        _etaAt[_etaCount] = nowMs;
+        _eta[_etaCount] = eta.Value;
+        _etaCount++;
+        long span = nowMs - _etaAt[0];
+        if (span < 2 * 3_600_000)
+        {
+            return double.NaN;
+        }
+
+        return (double)(eta.Value - _eta[0]) / span;
     }
 
     private static Prediction ToPrediction(long nowMs, ForecastResult f) =>
@@ -386,65 +441,59 @@ public sealed class ThresholdPredictor
             return null;
         }
 
-        double slope = FitSlope(0, n);
-        if (!(slope > 0))
+        // Two adjacent windows: the recent one gives the slope now, the one before it tells acceleration from
+        // deceleration. Comparing adjacent windows (rather than the halves of one long window) keeps a flat
+        // stretch before a leak started from passing for acceleration.
+        int recentStart = FirstAtOrAfter(n, -RecentHours);
+        if (n - recentStart < MinWindowPoints || _x[n - 1] - _x[recentStart] < MinWindowHours)
         {
             return null;
         }
 
-        // Curvature from the slopes of the two halves, used only when it is significant.
-        double curvature = 0;
-        double mid = _x[0] + span / 2;
-        int half = 0;
-        while (half < n && _x[half] < mid)
+        double bRecent = FitSlope(recentStart, n);
+        (double resSigma, double infl) = Residuals(recentStart, n, bRecent);
+        double sigma = resSigma * infl;
+        double seRecent = SlopeSe(recentStart, n, sigma);
+        double cRecent = Centre(recentStart, n);
+        double bNow = bRecent, curvature = 0, lambda = 0;
+        int prevStart = FirstAtOrAfter(n, -2 * RecentHours);
+        if (recentStart - prevStart >= MinWindowPoints && _x[recentStart - 1] - _x[prevStart] >= RecentHours / 2)
         {
-            half++;
-        }
-
-        (double resSigma, double infl) = Residuals(n, slope);
-        double sxx = 0, xbar = 0;
-        for (int j = 0; j < n; j++)
-        {
-            xbar += _x[j];
-        }
-
-        xbar /= n;
-        for (int j = 0; j < n; j++)
-        {
-            sxx += (_x[j] - xbar) * (_x[j] - xbar);
-        }
-
-        double slopeSe = resSigma * infl / Math.Sqrt(Math.Max(sxx, 1e-9));
-        if (span >= 8 && half >= MinWindowPoints && n - half >= MinWindowPoints)
-        {
-            double b1 = FitSlope(0, half);
-            double b2 = FitSlope(half, n);
-            double c1 = 0.5 * (_x[0] + _x[half - 1]);
-            double c2 = 0.5 * (_x[half] + _x[n - 1]);
-            double se1 = SlopeSe(0, half, resSigma * infl);
-            double se2 = SlopeSe(half, n, resSigma * infl);
-            double diff = b2 - b1;
-            if (Math.Abs(diff) > 2.5 * Math.Sqrt(se1 * se1 + se2 * se2) + 0.1 * Math.Abs(slope) && c2 > c1)
+            double bPrev = FitSlope(prevStart, recentStart);
+            double sePrev = SlopeSe(prevStart, recentStart, sigma);
+            double cPrev = Centre(prevStart, recentStart);
+            double margin = 2 * Math.Sqrt(seRecent * seRecent + sePrev * sePrev) + 0.1 * Math.Abs(bPrev);
+            double dc = cRecent - cPrev;
+            if (bPrev > 0 && bRecent < bPrev - margin)
             {
-                curvature = diff / (c2 - c1);
+                if (bRecent <= 0)
+                {
+                    return null;
+                }
+
+                // Exponential damping b(t) = b·e^(−λt) through both window slopes: its asymptote is where a
+                // filling cache levels off.
+                lambda = Math.Log(bPrev / bRecent) / dc;
+                bNow = bRecent * Math.Exp(-lambda * (0 - cRecent));
+            }
+            else if (bPrev > 2 * sePrev && bRecent > bPrev + margin)
+            {
+                // Acceleration only when the series was already rising before: a leak that speeds up.
+                curvature = (bRecent - bPrev) / dc;
+                bNow = bRecent + curvature * (0 - cRecent);
             }
         }
 
-        // Slope now: the window slope is the slope at the window centre (xbar) under a quadratic.
-        double bNow = slope + curvature * (0 - xbar);
-        double lambda = 0;
-        if (curvature < 0)
+        if (!(bNow > 0))
         {
-            // Exponential damping b(t) = b0·e^(−λt): b' = −λ b, so λ = −curvature / slope.
-            lambda = -curvature / slope;
-            bNow = slope * Math.Exp(-lambda * (0 - xbar));
+            return null;
         }
 
         // Level now: median of the recent residuals against the local line (≈ last 2 h).
         int recent = 0;
         for (int j = n - 1; j >= 0 && _x[j] >= -2; j--)
         {
-            _tmp[recent++] = _y[j] - bNow * _x[j] - (lambda == 0 ? 0.5 * curvature * _x[j] * _x[j] : 0);
+            _tmp[recent++] = _y[j] - bNow * _x[j] - 0.5 * curvature * _x[j] * _x[j];
         }
 
         if (recent < 3)
@@ -453,13 +502,13 @@ public sealed class ThresholdPredictor
         }
 
         double level = RobustStats.Median(_tmp.AsSpan(0, recent));
-        double levelSe = 1.2533 * resSigma * infl / Math.Sqrt(recent);
+        double levelSe = 1.2533 * sigma / Math.Sqrt(recent);
         if (level >= thrEff)
         {
             return null;
         }
 
-        double bSe = Math.Sqrt(slopeSe * slopeSe + SlopeModelError * SlopeModelError * bNow * bNow);
+        double bSe = Math.Sqrt(seRecent * seRecent + SlopeModelError * SlopeModelError * bNow * bNow);
         double curvSe = Math.Abs(curvature) * 0.5;
 
         // Regular resets (log rotation, scheduled restarts) whose peaks stayed below the threshold: a crossing
@@ -577,6 +626,19 @@ public sealed class ThresholdPredictor
         return RobustStats.TheilSen(xs, ys, _pairs);
     }
 
+    private int FirstAtOrAfter(int n, double x)
+    {
+        int j = n;
+        while (j > 0 && _x[j - 1] >= x)
+        {
+            j--;
+        }
+
+        return j;
+    }
+
+    private double Centre(int from, int to) => 0.5 * (_x[from] + _x[to - 1]);
+
     private double SlopeSe(int from, int to, double sigma)
     {
         double xbar = 0;
@@ -596,11 +658,12 @@ public sealed class ThresholdPredictor
     }
 
     /// <summary>Robust residual scale around the Theil–Sen line and an autocorrelation inflation factor.</summary>
-    private (double Sigma, double Inflation) Residuals(int n, double slope)
+    private (double Sigma, double Inflation) Residuals(int from, int to, double slope)
     {
+        int n = to - from;
         for (int j = 0; j < n; j++)
         {
-            _tmp[j] = _y[j] - slope * _x[j];
+            _tmp[j] = _y[from + j] - slope * _x[from + j];
         }
 
         Span<double> work = _pairs.AsSpan(0, Math.Min(n, _pairs.Length));
@@ -672,6 +735,13 @@ public sealed class ThresholdPredictor
         }
 
         w.Int(_confirm);
+        w.Long(_quietUntilIdx);
+        w.Int(_etaCount);
+        for (int i = 0; i < _etaCount; i++)
+        {
+            w.Long(_etaAt[i]);
+            w.Long(_eta[i]);
+        }
         w.Int(_current is null ? 0 : 1);
         if (_current is { } p)
         {
@@ -742,6 +812,18 @@ public sealed class ThresholdPredictor
         }
 
         p._confirm = r.Int();
+        p._quietUntilIdx = r.Long();
+        p._etaCount = r.Int();
+        if (p._etaCount is < 0 or > EtaHistory)
+        {
+            throw new FormatException("threshold predictor state: ETA history out of range");
+        }
+
+        for (int i = 0; i < p._etaCount; i++)
+        {
+            p._etaAt[i] = r.Long();
+            p._eta[i] = r.Long();
+        }
         if (r.Int() == 1)
         {
             p._current = new Prediction(r.Long(), r.Long(), r.Long(), r.Long(), r.Double());
