@@ -74,6 +74,13 @@ public sealed class ThresholdPredictor
     private readonly double[] _profile;
     private readonly int[] _profileVisits;
 
+    // Out-of-sample check of the profile: EWMA of squared residuals with and without it, each measured before
+    // the slot learns from the new value. A transient (a cache filling once) leaves a "profile" that does not
+    // repeat the next day, and this is what switches it off.
+    private double _errWith;
+    private double _errWithout;
+    private int _validated;
+
     // Resets and the teeth they close.
     private long _resetIdx = long.MinValue;
     private readonly double[] _toothHours = new double[MaxTeeth];
@@ -274,6 +281,23 @@ public sealed class ThresholdPredictor
 
         int slot = (int)(((_curIdx % _slotsPerDay) + _slotsPerDay) % _slotsPerDay);
         double r = med - sum / n;
+        if (_profileVisits[slot] > 0)
+        {
+            double a = 1.0 / _slotsPerDay;
+            double centre = 0;
+            for (int i = 0; i < _slotsPerDay; i++)
+            {
+                centre += _profile[i];
+            }
+
+            centre /= _slotsPerDay;
+            double rc = r - centre;
+            double e = rc - (_profile[slot] - centre);
+            _errWith += a * (e * e - _errWith);
+            _errWithout += a * (rc * rc - _errWithout);
+            _validated++;
+        }
+
         _profile[slot] = _profileVisits[slot] == 0 ? r : _profile[slot] + ProfileAlpha * (r - _profile[slot]);
         _profileVisits[slot]++;
     }
@@ -296,8 +320,8 @@ public sealed class ThresholdPredictor
 
         centre = sum / _slotsPerDay;
 
-        // One visit per slot is a single day: enough only when the daily swing clearly dominates bucket noise.
-        return minVisits >= 2 || (minVisits >= 1 && hi - lo >= 5);
+        // Used only once it has predicted half a day of new residuals clearly better than no profile at all.
+        return minVisits >= 1 && _validated >= _slotsPerDay / 2 && _errWith < 0.5 * _errWithout;
     }
 
     private PredictionChange? Evaluate(long nowMs)
@@ -726,6 +750,9 @@ public sealed class ThresholdPredictor
             w.Int(_profileVisits[i]);
         }
 
+        w.Double(_errWith);
+        w.Double(_errWithout);
+        w.Int(_validated);
         w.Long(_resetIdx);
         w.Int(_teeth);
         for (int i = 0; i < MaxTeeth; i++)
@@ -803,6 +830,9 @@ public sealed class ThresholdPredictor
             p._profileVisits[i] = r.Int();
         }
 
+        p._errWith = r.Double();
+        p._errWithout = r.Double();
+        p._validated = r.Int();
         p._resetIdx = r.Long();
         p._teeth = r.Int();
         for (int i = 0; i < MaxTeeth; i++)
