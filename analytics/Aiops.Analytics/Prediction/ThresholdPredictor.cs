@@ -584,7 +584,7 @@ public sealed class ThresholdPredictor
             }
         }
 
-        if (eta < 0)
+        if (eta < 0 || !PeakEnvelopeAllows(nowIdx, _resetIdx, thrEff))
         {
             return null;
         }
@@ -604,6 +604,50 @@ public sealed class ThresholdPredictor
         low = Math.Max(Math.Min(low, eta), nowMs);
         high = Math.Max(high, eta);
         return new ForecastResult(eta, low, high, Normal.CDF(0, 1, bestZ));
+    }
+
+    /// <summary>
+    /// Day-over-day guard (seasonal naive with drift). When the series is below a peak it already reached in the
+    /// last 24 h, today's rise is within its normal range: it only matters if the daily peaks themselves grow fast
+    /// enough to reach the threshold within the horizon. Needs 30 h since the last reset; allows otherwise.
+    /// </summary>
+    private bool PeakEnvelopeAllows(long nowIdx, long from, double thrEff)
+    {
+        long perHour = 3_600_000 / _bucketMs;
+        long day = _slotsPerDay;
+        if (nowIdx - from < 30 * perHour)
+        {
+            return true;
+        }
+
+        double m1 = double.NegativeInfinity, m2 = double.NegativeInfinity;
+        for (int i = 0; i < _ringCount; i++)
+        {
+            long idx = _ringIdx[RingPos(i)];
+            if (idx < from || idx < nowIdx - 2 * day)
+            {
+                break;
+            }
+
+            double v = _ringMed[RingPos(i)];
+            if (idx >= nowIdx - day && idx < nowIdx - perHour)
+            {
+                m1 = Math.Max(m1, v);
+            }
+            else if (idx < nowIdx - day)
+            {
+                m2 = Math.Max(m2, v);
+            }
+        }
+
+        double last = _ringMed[RingPos(0)];
+        if (double.IsNegativeInfinity(m1) || double.IsNegativeInfinity(m2) || last + 1 >= m1)
+        {
+            return true;
+        }
+
+        double growthPerDay = m1 - m2;
+        return growthPerDay > 0 && (thrEff - m1) / growthPerDay <= _policy.Horizon.TotalDays;
     }
 
     private bool RegularTeeth(double thrEff, out double typicalHours)
