@@ -45,7 +45,7 @@ public sealed class ThresholdPredictor
     private const double MaxKeepDrift = 1.0;
     private const double MinWindowHours = 2;
     private const int MinWindowPoints = 10;
-    private const double SlopeModelError = 0.3;
+    private const double SlopeModelError = 0.4;
     private const double ProfileAlpha = 0.35;
     private static readonly long MinMaterialShiftMs = (long)TimeSpan.FromMinutes(15).TotalMilliseconds;
 
@@ -620,7 +620,8 @@ public sealed class ThresholdPredictor
             return true;
         }
 
-        double m1 = double.NegativeInfinity, m2 = double.NegativeInfinity;
+        double m1 = double.NegativeInfinity, m2 = double.NegativeInfinity, min1 = double.PositiveInfinity;
+        double sameTimeYesterday = double.NaN;
         for (int i = 0; i < _ringCount; i++)
         {
             long idx = _ringIdx[RingPos(i)];
@@ -630,18 +631,36 @@ public sealed class ThresholdPredictor
             }
 
             double v = _ringMed[RingPos(i)];
-            if (idx >= nowIdx - day && idx < nowIdx - perHour)
+            if (idx >= nowIdx - day)
             {
-                m1 = Math.Max(m1, v);
+                min1 = Math.Min(min1, v);
+                if (idx < nowIdx - perHour)
+                {
+                    m1 = Math.Max(m1, v);
+                }
             }
-            else if (idx < nowIdx - day)
+            else
             {
                 m2 = Math.Max(m2, v);
+            }
+
+            if (double.IsNaN(sameTimeYesterday) && idx <= nowIdx - day)
+            {
+                sameTimeYesterday = v;
             }
         }
 
         double last = _ringMed[RingPos(0)];
-        if (double.IsNegativeInfinity(m1) || double.IsNegativeInfinity(m2) || last + 1 >= m1)
+        if (double.IsNegativeInfinity(m1) || double.IsNegativeInfinity(m2) || double.IsNaN(sameTimeYesterday))
+        {
+            return true;
+        }
+
+        // Daily-cycle look: the last day swung widely but ends near where it was a day ago (a leak ends far
+        // above where it started). Then the rise under way is the daily one and only the peaks' growth counts.
+        double swing = m1 - min1;
+        bool dailyCycle = swing > 5 && swing > 2.5 * Math.Abs(last - sameTimeYesterday);
+        if (last + 1 >= m1 && !dailyCycle)
         {
             return true;
         }
