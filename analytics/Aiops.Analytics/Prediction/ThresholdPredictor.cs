@@ -47,7 +47,7 @@ public sealed class ThresholdPredictor
     private const int MinWindowPoints = 10;
     private const double SlopeModelError = 0.4;
     private const double ProfileAlpha = 0.35;
-    private static readonly long MinMaterialShiftMs = (long)TimeSpan.FromMinutes(15).TotalMilliseconds;
+    private static readonly long MinMaterialShiftMs = (long)TimeSpan.FromMinutes(30).TotalMilliseconds;
 
     private readonly ThresholdPolicy _policy;
     private readonly long _bucketMs;
@@ -85,6 +85,7 @@ public sealed class ThresholdPredictor
     private long _resetIdx = long.MinValue;
     private readonly double[] _toothHours = new double[MaxTeeth];
     private readonly double[] _toothPeak = new double[MaxTeeth];
+    private readonly bool[] _toothFlat = new bool[MaxTeeth];
     private int _teeth;
 
     private Prediction? _current;
@@ -241,16 +242,65 @@ public sealed class ThresholdPredictor
             peak = Math.Max(peak, _ringMed[RingPos(i)]);
         }
 
-        if (_resetIdx != long.MinValue)
+        bool flat = ToothEndedFlat();
+        if (_resetIdx != long.MinValue || flat)
         {
+            // The first tooth has no known start; its length is only a lower bound, its plateau still counts.
             int slot = _teeth % MaxTeeth;
-            _toothHours[slot] = (_curIdx - _resetIdx) * _bucketMs / 3_600_000.0;
+            long start = _resetIdx != long.MinValue ? _resetIdx : _ringIdx[RingPos(_ringCount - 1)];
+            _toothHours[slot] = (_curIdx - start) * _bucketMs / 3_600_000.0;
             _toothPeak[slot] = peak;
+            _toothFlat[slot] = flat;
             _teeth++;
         }
 
         _resetIdx = _curIdx;
         _confirm = 0;
+    }
+
+    /// <summary>
+    /// Whether the tooth that a reset just ended had levelled off (a cache that filled and stayed): over its last
+    /// 4 h it rose by less than 2 points and less than 15 % of its whole rise. Teeth cut while still rising
+    /// (log rotation, restarts of a leak) are not flat.
+    /// </summary>
+    private bool ToothEndedFlat()
+    {
+        int n = 0;
+        long last = _ringIdx[RingPos(0)];
+        for (int i = 0; i < _ringCount && _ringIdx[RingPos(i)] >= _resetIdx && n < _x.Length; i++)
+        {
+            n++;
+        }
+
+        long perHour = 3_600_000 / _bucketMs;
+        if (n < MinWindowPoints || last - _ringIdx[RingPos(n - 1)] < 6 * perHour)
+        {
+            return false;
+        }
+
+        int m = 0;
+        double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
+        for (int i = n - 1; i >= 0; i--)
+        {
+            long idx = _ringIdx[RingPos(i)];
+            double v = _ringMed[RingPos(i)];
+            lo = Math.Min(lo, v);
+            hi = Math.Max(hi, v);
+            if (idx >= last - 4 * perHour)
+            {
+                _x[m] = (idx - last) * _bucketMs / 3_600_000.0;
+                _y[m] = v;
+                m++;
+            }
+        }
+
+        if (m < MinWindowPoints)
+        {
+            return false;
+        }
+
+        double endRise = 4 * FitSlope(0, m);
+        return endRise < 2 && endRise < 0.15 * (hi - lo);
     }
 
     private void UpdateProfile(double med)
@@ -343,8 +393,8 @@ public sealed class ThresholdPredictor
                 return null;
             }
 
-            // Two consecutive buckets must agree: one noisy bucket does not raise an alarm.
-            if (++_confirm < 2)
+            // Three consecutive buckets must agree: one or two noisy buckets do not raise an alarm.
+            if (++_confirm < 3)
             {
                 return null;
             }
@@ -366,7 +416,7 @@ public sealed class ThresholdPredictor
         ForecastResult fc = f!.Value;
         long remaining = Math.Max(0, _current.EtaUnixMs - nowMs);
         long shift = Math.Abs(fc.EtaMs - _current.EtaUnixMs);
-        if (shift > Math.Max(remaining / 5, MinMaterialShiftMs))
+        if (shift > Math.Max(remaining / 4, MinMaterialShiftMs))
         {
             _current = ToPrediction(nowMs, fc);
             return new PredictionChange(PredictionChangeKind.Updated, _current);
@@ -530,6 +580,17 @@ public sealed class ThresholdPredictor
         if (level >= thrEff)
         {
             return null;
+        }
+
+        // A previous fill of this series levelled off below the threshold: until the series clearly passes that
+        // ceiling, the current rise is most likely the same fill again.
+        for (int i = 0; i < Math.Min(_teeth, MaxTeeth); i++)
+        {
+            int slot = (_teeth - 1 - i) % MaxTeeth;
+            if (_toothFlat[slot] && _toothPeak[slot] < thrEff && level < _toothPeak[slot] + Math.Max(1, 2 * sigma))
+            {
+                return null;
+            }
         }
 
         double bSe = Math.Sqrt(seRecent * seRecent + SlopeModelError * SlopeModelError * bNow * bNow);
@@ -822,6 +883,7 @@ public sealed class ThresholdPredictor
         {
             w.Double(_toothHours[i]);
             w.Double(_toothPeak[i]);
+            w.Int(_toothFlat[i] ? 1 : 0);
         }
 
         w.Int(_confirm);
@@ -902,6 +964,7 @@ public sealed class ThresholdPredictor
         {
             p._toothHours[i] = r.Double();
             p._toothPeak[i] = r.Double();
+            p._toothFlat[i] = r.Int() == 1;
         }
 
         p._confirm = r.Int();
