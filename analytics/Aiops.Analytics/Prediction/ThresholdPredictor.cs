@@ -676,6 +676,7 @@ public sealed class ThresholdPredictor
     {
         long perHour = 3_600_000 / _bucketMs;
         long day = _slotsPerDay;
+        from = Math.Max(from, _ringIdx[RingPos(_ringCount - 1)]);
         if (nowIdx - from < 30 * perHour)
         {
             return true;
