@@ -242,6 +242,13 @@ public sealed class ThresholdPredictor
             peak = Math.Max(peak, _ringMed[RingPos(i)]);
         }
 
+        // A drop spread over consecutive buckets (the reset fell mid-bucket) is one reset, not a tiny tooth.
+        if (_resetIdx != long.MinValue && _curIdx - _resetIdx <= 3)
+        {
+            _resetIdx = _curIdx;
+            return;
+        }
+
         bool flat = ToothEndedFlat();
         if (_resetIdx != long.MinValue || flat)
         {
@@ -599,7 +606,9 @@ public sealed class ThresholdPredictor
         // Regular resets (log rotation, scheduled restarts) whose peaks stayed below the threshold: a crossing
         // beyond the next expected reset will not come from this tooth.
         long expectedReset = long.MaxValue;
-        if (_teeth >= 2 && _resetIdx != long.MinValue && RegularTeeth(thrEff, out double toothHours))
+        // Once this tooth has outgrown every recent one, the pattern no longer vouches for a reset in time.
+        if (_teeth >= 2 && _resetIdx != long.MinValue && RegularTeeth(thrEff, out double toothHours, out double peakMax)
+            && level < peakMax)
         {
             expectedReset = (_resetIdx * _bucketMs) + (long)(toothHours * 1.1 * 3_600_000);
         }
@@ -731,10 +740,11 @@ public sealed class ThresholdPredictor
         return growthPerDay > 0 && (thrEff - m1) / growthPerDay <= _policy.Horizon.TotalDays;
     }
 
-    private bool RegularTeeth(double thrEff, out double typicalHours)
+    private bool RegularTeeth(double thrEff, out double typicalHours, out double peakMax)
     {
         int m = Math.Min(_teeth, 4);
-        double sum = 0, peakMax = double.NegativeInfinity;
+        double sum = 0;
+        peakMax = double.NegativeInfinity;
         for (int i = 0; i < m; i++)
         {
             int slot = (_teeth - 1 - i) % MaxTeeth;
