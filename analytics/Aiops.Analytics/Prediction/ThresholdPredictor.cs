@@ -40,6 +40,7 @@ public sealed class ThresholdPredictor
     private const int MaxTeeth = 8;
     private const double WindowHours = 24;
     private const double RecentHours = 8;
+    private const double ShortHours = 3;
     private const int EtaHistory = 18;
     private const double MaxRaiseDrift = 0.5;
     private const double MaxKeepDrift = 1.0;
@@ -250,9 +251,9 @@ public sealed class ThresholdPredictor
         }
 
         bool flat = ToothEndedFlat();
-        if (_resetIdx != long.MinValue || flat)
         {
-            // The first tooth has no known start; its length is only a lower bound, its plateau still counts.
+            // The first tooth starts with the data: its length is only a lower bound (an early expected reset
+            // suppresses more, and that suppression ends as soon as the series outgrows the tooth's peak).
             int slot = _teeth % MaxTeeth;
             long start = _resetIdx != long.MinValue ? _resetIdx : _ringIdx[RingPos(_ringCount - 1)];
             _toothHours[slot] = (_curIdx - start) * _bucketMs / 3_600_000.0;
@@ -565,6 +566,39 @@ public sealed class ThresholdPredictor
             }
         }
 
+        // A fill that levels off within hours shows first in short adjacent windows (3 h + 3 h): check them too
+        // when the long pair saw no deceleration.
+        if (lambda == 0 && curvature == 0)
+        {
+            int s2 = FirstAtOrAfter(n, -ShortHours);
+            int s1 = FirstAtOrAfter(n, -2 * ShortHours);
+            if (n - s2 >= MinWindowPoints / 2 + 2 && s2 - s1 >= MinWindowPoints / 2 + 2 && _x[s2 - 1] - _x[s1] >= ShortHours / 2)
+            {
+                double b2 = FitSlope(s2, n), b1 = FitSlope(s1, s2);
+                double se2 = SlopeSe(s2, n, sigma), se1 = SlopeSe(s1, s2, sigma);
+                double margin = 2 * Math.Sqrt(se1 * se1 + se2 * se2) + 0.1 * Math.Abs(b1);
+                if (b1 > 0 && b2 < b1 - margin)
+                {
+                    if (b2 <= 0)
+                    {
+                        return null;
+                    }
+
+                    double c2 = Centre(s2, n);
+                    lambda = Math.Log(b1 / b2) / (c2 - Centre(s1, s2));
+                    bNow = b2 * Math.Exp(-lambda * (0 - c2));
+                }
+            }
+        }
+
+        // Saturation check (variable projection): fit v = L − A·e^(−t/τ) over the last 6 h for a grid of τ, each
+        // a linear least-squares problem in (L, A). A clearly better fit than a straight line with its asymptote
+        // below the threshold is a cache or pool filling up, not a leak.
+        if (SaturatesBelow(n, thrEff, sigma))
+        {
+            return null;
+        }
+
         if (!(bNow > 0))
         {
             return null;
@@ -607,7 +641,7 @@ public sealed class ThresholdPredictor
         // beyond the next expected reset will not come from this tooth.
         long expectedReset = long.MaxValue;
         // Once this tooth has outgrown every recent one, the pattern no longer vouches for a reset in time.
-        if (_teeth >= 2 && _resetIdx != long.MinValue && RegularTeeth(thrEff, out double toothHours, out double peakMax)
+        if (_teeth >= 1 && _resetIdx != long.MinValue && RegularTeeth(thrEff, out double toothHours, out double peakMax)
             && level < peakMax)
         {
             expectedReset = (_resetIdx * _bucketMs) + (long)(toothHours * 1.1 * 3_600_000);
@@ -783,6 +817,60 @@ public sealed class ThresholdPredictor
         }
 
         return RobustStats.TheilSen(xs, ys, _pairs);
+    }
+
+    private static readonly double[] TauGridHours = [1, 2, 3, 5, 8, 12, 20];
+
+    private bool SaturatesBelow(int n, double thrEff, double sigma)
+    {
+        int from = FirstAtOrAfter(n, -6);
+        int m = n - from;
+        if (m < 18)
+        {
+            return false;
+        }
+
+        double lineSse = LeastSquaresSse(from, n, j => _x[j], out _, out _);
+        double bestSse = double.PositiveInfinity, bestL = double.NaN, bestA = 0;
+        foreach (double tau in TauGridHours)
+        {
+            double sse = LeastSquaresSse(from, n, j => -Math.Exp(-(_x[j] - _x[from]) / tau), out double l, out double amp);
+            if (sse < bestSse)
+            {
+                bestSse = sse;
+                bestL = l;
+                bestA = amp;
+            }
+        }
+
+        // Better than the line by a margin beyond noise, rising (A > 0), and levelling off below the threshold.
+        return bestA > 0 && bestSse < 0.7 * lineSse && lineSse - bestSse > 2 * sigma * sigma && bestL < thrEff - Math.Max(1, sigma);
+    }
+
+    /// <summary>Least squares y ≈ c + k·g(x) over [from, to); returns the residual sum of squares.</summary>
+    private double LeastSquaresSse(int from, int to, Func<int, double> g, out double c, out double k)
+    {
+        double n = to - from, sg = 0, sy = 0, sgg = 0, sgy = 0;
+        for (int j = from; j < to; j++)
+        {
+            double gj = g(j);
+            sg += gj;
+            sy += _y[j];
+            sgg += gj * gj;
+            sgy += gj * _y[j];
+        }
+
+        double den = n * sgg - sg * sg;
+        k = den > 1e-12 ? (n * sgy - sg * sy) / den : 0;
+        c = (sy - k * sg) / n;
+        double sse = 0;
+        for (int j = from; j < to; j++)
+        {
+            double r = _y[j] - c - k * g(j);
+            sse += r * r;
+        }
+
+        return sse;
     }
 
     private int FirstAtOrAfter(int n, double x)
