@@ -594,7 +594,7 @@ public sealed class ThresholdPredictor
         // Saturation check (variable projection): fit v = L − A·e^(−t/τ) over the last 6 h for a grid of τ, each
         // a linear least-squares problem in (L, A). A clearly better fit than a straight line with its asymptote
         // below the threshold is a cache or pool filling up, not a leak.
-        if (SaturatesBelow(n, thrEff, sigma))
+        if (SaturatesBelow(n, thrEff, DifferenceNoise(n)))
         {
             return null;
         }
@@ -821,11 +821,31 @@ public sealed class ThresholdPredictor
 
     private static readonly double[] TauGridHours = [1, 2, 3, 5, 8, 12, 20];
 
-    private bool SaturatesBelow(int n, double thrEff, double sigma)
+    /// <summary>Bucket noise from successive differences (1.4826·MAD/√2): unlike line residuals, curvature hardly inflates it.</summary>
+    private double DifferenceNoise(int n)
     {
         int from = FirstAtOrAfter(n, -6);
+        int m = 0;
+        for (int j = Math.Max(from, 1); j < n; j++)
+        {
+            _tmp[m++] = Math.Abs(_y[j] - _y[j - 1]);
+        }
+
+        return m < 5 ? double.PositiveInfinity : Math.Max(1e-3, 1.4826 * RobustStats.Median(_tmp.AsSpan(0, m)) / Math.Sqrt(2));
+    }
+
+    private bool SaturatesBelow(int n, double thrEff, double sigma)
+    {
+        // Several window lengths: a fill that began a few hours ago after a flat stretch shows its shape in the
+        // shorter windows first, while the longer ones still straddle the flat part.
+        return SaturatesBelow(n, thrEff, sigma, 6) || SaturatesBelow(n, thrEff, sigma, 4) || SaturatesBelow(n, thrEff, sigma, 3);
+    }
+
+    private bool SaturatesBelow(int n, double thrEff, double sigma, double hours)
+    {
+        int from = FirstAtOrAfter(n, -hours);
         int m = n - from;
-        if (m < 18)
+        if (m < 15 || _x[n - 1] - _x[from] < hours * 0.75)
         {
             return false;
         }
@@ -844,7 +864,10 @@ public sealed class ThresholdPredictor
         }
 
         // Better than the line by a margin beyond noise, rising (A > 0), and levelling off below the threshold.
-        return bestA > 0 && bestSse < 0.7 * lineSse && lineSse - bestSse > 2 * sigma * sigma && bestL < thrEff - Math.Max(1, sigma);
+        // The curve must also be smooth (residuals near the noise floor): a step in disk usage fits an
+        // exponential better than a line too, but it fits neither well.
+        return bestA > 0 && bestSse < 0.7 * lineSse && lineSse - bestSse > 2 * sigma * sigma
+            && bestSse < m * 9 * sigma * sigma && bestL < thrEff - Math.Max(1, sigma);
     }
 
     /// <summary>Least squares y ≈ c + k·g(x) over [from, to); returns the residual sum of squares.</summary>
