@@ -102,6 +102,7 @@ public sealed class ThresholdPredictor
     private readonly long[] _etaAt = new long[EtaHistory];
     private readonly long[] _eta = new long[EtaHistory];
     private int _etaCount;
+    private int _etaMisses;
 
     // Scratch buffers reused by every evaluation (no allocation per bucket).
     private readonly double[] _x;
@@ -411,6 +412,13 @@ public sealed class ThresholdPredictor
             return new PredictionChange(PredictionChangeKind.Raised, _current);
         }
 
+        // A standing prediction rides out one or two buckets without a forecast (a passing veto or noisy
+        // bucket); a lasting absence, a reset or an incident withdraws it.
+        if (f is null && _etaMisses < 3 && _curIdx >= _quietUntilIdx && _resetIdx != _curIdx)
+        {
+            return null;
+        }
+
         // Hysteresis: a standing prediction survives a small dip in confidence.
         bool keep = f is { } k && k.Probability >= _policy.MinProbability - 0.25 && lead <= 1.5 * horizonMs
             && !(drift > MaxKeepDrift);
@@ -437,11 +445,19 @@ public sealed class ThresholdPredictor
     /// last 3 h of consecutive forecasts; NaN when fewer than 2 h of them exist.</summary>
     private double PushEta(long nowMs, long? eta)
     {
+        // One or two buckets without a forecast (a passing veto) leave the history alone: clearing it would let
+        // one noisy bucket postpone a raise by the whole drift window. A lasting absence starts afresh.
         if (eta is null)
         {
-            _etaCount = 0;
+            if (++_etaMisses >= 3)
+            {
+                _etaCount = 0;
+            }
+
             return double.NaN;
         }
+
+        _etaMisses = 0;
 
         // Shift left when full: 18 longs, cheaper than ring arithmetic here and trivially snapshotted.
         if (_etaCount == EtaHistory)
@@ -1011,6 +1027,7 @@ public sealed class ThresholdPredictor
         w.Int(_confirm);
         w.Long(_quietUntilIdx);
         w.Int(_etaCount);
+        w.Int(_etaMisses);
         for (int i = 0; i < _etaCount; i++)
         {
             w.Long(_etaAt[i]);
@@ -1092,6 +1109,7 @@ public sealed class ThresholdPredictor
         p._confirm = r.Int();
         p._quietUntilIdx = r.Long();
         p._etaCount = r.Int();
+        p._etaMisses = r.Int();
         if (p._etaCount is < 0 or > EtaHistory)
         {
             throw new FormatException("threshold predictor state: ETA history out of range");
