@@ -1,0 +1,1177 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using MathNet.Numerics.Distributions;
+
+namespace Aiops.Analytics.Prediction;
+
+/// <summary>
+/// Streaming time-to-threshold predictor for one series (DESIGN §6). Feed samples in time order with
+/// <see cref="Update"/>; it raises a prediction only when the crossing is likely (probability ≥
+/// <see cref="ThresholdPolicy.MinProbability"/>) and expected within the horizon, updates it only on material
+/// changes, and withdraws it when the trend goes away.
+/// </summary>
+/// <remarks>
+/// Method, per closed bucket (default 10 min):
+/// <list type="bullet">
+/// <item>Samples are reduced to bucket medians: short spikes and jitter vanish and irregular sampling or gaps
+/// become "missing buckets" instead of bias.</item>
+/// <item>A sudden drop far beyond the usual bucket-to-bucket change (robust scale of recent differences) is a
+/// reset (restart, GC, log rotation): the trend window restarts there. Regular resets ("teeth") whose peaks
+/// stayed below the threshold suppress predictions that lie beyond the next expected reset.</item>
+/// <item>A daily profile of residuals against the trailing mean removes seasonality before the fit and is added
+/// back to the projection, so a crossing is expected at the growing daily peak, not at the daily mean.</item>
+/// <item>Trend: Theil–Sen slope over the window (≤ 24 h since the last reset); the slopes of the two halves give a
+/// curvature that is used only when significant: accelerating (quadratic) or decelerating (exponential damping,
+/// whose asymptote below the threshold is how caches that fill and plateau are told from leaks).</item>
+/// <item>Uncertainty: residual scale inflated for autocorrelation, slope standard error and a 15 % model-error
+/// floor on the slope. The probability is the best z-score of "projection above threshold" within the horizon;
+/// the ETA interval is where the projection ± z(level) crosses.</item>
+/// </list>
+/// ML.NET is deliberately not used here: a per-series model must learn online from a few hundred buckets with
+/// no labels, where the closed-form robust estimates above are cheaper, snapshot in a few KiB, and cannot
+/// overfit one fleet. Memory per series is bounded: 72 h of buckets, one daily profile, eight teeth.
+/// Not thread-safe: one instance per series, one writer (as in a grain).
+/// </remarks>
+public sealed class ThresholdPredictor
+{
+    private const int StateVersion = 1;
+    private const int MaxBucketSamples = 32;
+    private const int MaxFitPoints = 48;
+    private const int MaxTeeth = 8;
+    private const double WindowHours = 24;
+    private const double RecentHours = 8;
+    private const double ShortHours = 3;
+    private const int EtaHistory = 18;
+    private const double MaxRaiseDrift = 0.5;
+    private const double MaxKeepDrift = 1.0;
+    private const double MinWindowHours = 2;
+    private const int MinWindowPoints = 10;
+    private const double SlopeModelError = 0.4;
+    private const double ProfileAlpha = 0.35;
+    private static readonly long MinMaterialShiftMs = (long)TimeSpan.FromMinutes(30).TotalMilliseconds;
+
+    private readonly ThresholdPolicy _policy;
+    private readonly long _bucketMs;
+    private readonly int _slotsPerDay;
+    private readonly int _capacity;
+    private readonly double _z;
+
+    // Ring of closed bucket medians (index = time / bucket width).
+    private readonly long[] _ringIdx;
+    private readonly double[] _ringMed;
+    private int _ringHead;
+    private int _ringCount;
+
+    // The open bucket.
+    private readonly double[] _cur = new double[MaxBucketSamples];
+    private long _curIdx = long.MinValue;
+    private int _curCount;
+
+    private long _firstMs = long.MinValue;
+    private long _lastMs = long.MinValue;
+    private double _sampleSigma = double.NaN;
+
+    // Daily seasonal profile (residual against the trailing mean), with visit counts.
+    private readonly double[] _profile;
+    private readonly int[] _profileVisits;
+
+    // Out-of-sample check of the profile: EWMA of squared residuals with and without it, each measured before
+    // the slot learns from the new value. A transient (a cache filling once) leaves a "profile" that does not
+    // repeat the next day, and this is what switches it off.
+    private double _errWith;
+    private double _errWithout;
+    private int _validated;
+
+    // Resets and the teeth they close.
+    private long _resetIdx = long.MinValue;
+    private readonly double[] _toothHours = new double[MaxTeeth];
+    private readonly double[] _toothPeak = new double[MaxTeeth];
+    private readonly bool[] _toothFlat = new bool[MaxTeeth];
+    private int _teeth;
+
+    private Prediction? _current;
+    private int _confirm;
+
+    // After the series has been at/above the threshold, stay quiet for one horizon: the problem is an
+    // incident now, and predicting its next peak would only duplicate it.
+    private long _quietUntilIdx = long.MinValue;
+
+    // Recent (evaluation time, projected ETA) pairs. How fast the projected ETA moves tells a true leak
+    // (ETA fixed in time, drift ≈ 0) from a filling cache (the linear ETA recedes faster than the clock,
+    // drift > 1 whenever the plateau lies below the threshold) or an accelerating leak (drift < 0).
+    private readonly long[] _etaAt = new long[EtaHistory];
+    private readonly long[] _eta = new long[EtaHistory];
+    private int _etaCount;
+    private int _etaMisses;
+
+    // Scratch buffers reused by every evaluation (no allocation per bucket).
+    private readonly double[] _x;
+    private readonly double[] _y;
+    private readonly double[] _pairs = new double[MaxFitPoints * (MaxFitPoints - 1) / 2];
+    private readonly double[] _tmp;
+
+    /// <summary>Creates an empty predictor for one series.</summary>
+    public ThresholdPredictor(ThresholdPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        policy.Validate();
+        _policy = policy;
+        _bucketMs = (long)policy.BucketWidth.TotalMilliseconds;
+        _slotsPerDay = (int)(86_400_000 / _bucketMs);
+        _capacity = (int)(72 * 3_600_000 / _bucketMs);
+        _ringIdx = new long[_capacity];
+        _ringMed = new double[_capacity];
+        _profile = new double[_slotsPerDay];
+        _profileVisits = new int[_slotsPerDay];
+        _x = new double[_capacity];
+        _y = new double[_capacity];
+        _tmp = new double[_capacity];
+        _z = Normal.InvCDF(0, 1, 0.5 + policy.IntervalLevel / 2);
+    }
+
+    /// <summary>The standing prediction, or null.</summary>
+    public Prediction? Current => _current;
+
+    /// <summary>The policy this predictor applies.</summary>
+    public ThresholdPolicy Policy => _policy;
+
+    /// <summary>
+    /// Feeds one sample. Samples not after the previous one and non-finite values are ignored (no look-back
+    /// rewrite). Returns a change when a prediction is raised, changed materially (ETA moved by more than
+    /// 10 % of the remaining lead or 15 min) or withdrawn; null otherwise.
+    /// </summary>
+    public PredictionChange? Update(long timestampUnixMs, double value)
+    {
+        if (!double.IsFinite(value) || timestampUnixMs <= _lastMs)
+        {
+            return null;
+        }
+
+        if (_firstMs == long.MinValue)
+        {
+            _firstMs = timestampUnixMs;
+        }
+
+        _lastMs = timestampUnixMs;
+        long idx = Math.DivRem(timestampUnixMs, _bucketMs, out long rem);
+        if (rem < 0)
+        {
+            idx--;
+        }
+
+        PredictionChange? change = null;
+        if (idx != _curIdx)
+        {
+            if (_curCount > 0)
+            {
+                CloseBucket();
+                change = Evaluate(timestampUnixMs);
+            }
+
+            _curIdx = idx;
+            _curCount = 0;
+        }
+
+        // Past 32 samples a bucket keeps a rotating subset: the median barely moves and memory stays fixed.
+        _cur[_curCount < MaxBucketSamples ? _curCount : _curCount % MaxBucketSamples] = value;
+        _curCount++;
+        return change;
+    }
+
+    private void CloseBucket()
+    {
+        int n = Math.Min(_curCount, MaxBucketSamples);
+        Span<double> s = _tmp.AsSpan(0, n);
+        _cur.AsSpan(0, n).CopyTo(s);
+        double med = RobustStats.Median(s);
+        if (n >= 4)
+        {
+            double mad = RobustStats.MadSigma(_cur.AsSpan(0, n), med, _tmp);
+            _sampleSigma = double.IsNaN(_sampleSigma) ? mad : _sampleSigma + 0.05 * (mad - _sampleSigma);
+        }
+
+        if (_ringCount > 0)
+        {
+            DetectReset(med);
+        }
+
+        if (med >= _policy.Threshold)
+        {
+            _quietUntilIdx = _curIdx + (long)(_policy.Horizon.TotalMilliseconds / _bucketMs);
+        }
+
+        UpdateProfile(med);
+        _ringIdx[_ringHead] = _curIdx;
+        _ringMed[_ringHead] = med;
+        _ringHead = (_ringHead + 1) % _capacity;
+        _ringCount = Math.Min(_ringCount + 1, _capacity);
+    }
+
+    private int RingPos(int back) => (_ringHead - 1 - back + 2 * _capacity) % _capacity;
+
+    private void DetectReset(double med)
+    {
+        double prev = _ringMed[RingPos(0)];
+        double drop = prev - med;
+        double minDrop = Math.Max(3, 0.03 * Math.Abs(_policy.Threshold));
+        if (drop < minDrop)
+        {
+            return;
+        }
+
+        // Robust scale of recent bucket-to-bucket changes: a seasonal decline or noisy CPU moves several points
+        // per bucket, a restart or rotation moves far more than its usual change in one step.
+        int m = Math.Min(_ringCount - 1, 36);
+        double scale = 0;
+        if (m >= 6)
+        {
+            for (int i = 0; i < m; i++)
+            {
+                _tmp[i] = Math.Abs(_ringMed[RingPos(i)] - _ringMed[RingPos(i + 1)]);
+            }
+
+            scale = 1.4826 * RobustStats.Median(_tmp.AsSpan(0, m));
+        }
+
+        if (drop < 6 * scale)
+        {
+            return;
+        }
+
+        double peak = double.NegativeInfinity;
+        for (int i = 0; i < _ringCount && _ringIdx[RingPos(i)] >= _resetIdx; i++)
+        {
+            peak = Math.Max(peak, _ringMed[RingPos(i)]);
+        }
+
+        // A drop spread over consecutive buckets (the reset fell mid-bucket) is one reset, not a tiny tooth.
+        if (_resetIdx != long.MinValue && _curIdx - _resetIdx <= 3)
+        {
+            _resetIdx = _curIdx;
+            return;
+        }
+
+        bool flat = ToothEndedFlat();
+        {
+            // The first tooth starts with the data: its length is only a lower bound (an early expected reset
+            // suppresses more, and that suppression ends as soon as the series outgrows the tooth's peak).
+            int slot = _teeth % MaxTeeth;
+            long start = _resetIdx != long.MinValue ? _resetIdx : _ringIdx[RingPos(_ringCount - 1)];
+            _toothHours[slot] = (_curIdx - start) * _bucketMs / 3_600_000.0;
+            _toothPeak[slot] = peak;
+            _toothFlat[slot] = flat;
+            _teeth++;
+        }
+
+        _resetIdx = _curIdx;
+        _confirm = 0;
+    }
+
+    /// <summary>
+    /// Whether the tooth that a reset just ended had levelled off (a cache that filled and stayed): over its last
+    /// 4 h it rose by less than 2 points and less than 15 % of its whole rise. Teeth cut while still rising
+    /// (log rotation, restarts of a leak) are not flat.
+    /// </summary>
+    private bool ToothEndedFlat()
+    {
+        int n = 0;
+        long last = _ringIdx[RingPos(0)];
+        for (int i = 0; i < _ringCount && _ringIdx[RingPos(i)] >= _resetIdx && n < _x.Length; i++)
+        {
+            n++;
+        }
+
+        long perHour = 3_600_000 / _bucketMs;
+        if (n < MinWindowPoints || last - _ringIdx[RingPos(n - 1)] < 6 * perHour)
+        {
+            return false;
+        }
+
+        int m = 0;
+        double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
+        for (int i = n - 1; i >= 0; i--)
+        {
+            long idx = _ringIdx[RingPos(i)];
+            double v = _ringMed[RingPos(i)];
+            lo = Math.Min(lo, v);
+            hi = Math.Max(hi, v);
+            if (idx >= last - 4 * perHour)
+            {
+                _x[m] = (idx - last) * _bucketMs / 3_600_000.0;
+                _y[m] = v;
+                m++;
+            }
+        }
+
+        if (m < MinWindowPoints)
+        {
+            return false;
+        }
+
+        double endRise = 4 * FitSlope(0, m);
+        return endRise < 2 && endRise < 0.15 * (hi - lo);
+    }
+
+    private void UpdateProfile(double med)
+    {
+        // Residual against the mean of the last 24 h (since the last reset): its lag under a trend is the same
+        // for every slot, so it cancels when the profile is centred.
+        long from = Math.Max(_curIdx - _slotsPerDay, _resetIdx == long.MinValue ? long.MinValue : _resetIdx);
+        double sum = 0;
+        int n = 0;
+        long oldest = long.MaxValue;
+        for (int i = 0; i < _ringCount; i++)
+        {
+            long idx = _ringIdx[RingPos(i)];
+            if (idx < from)
+            {
+                break;
+            }
+
+            sum += _ringMed[RingPos(i)];
+            oldest = idx;
+            n++;
+        }
+
+        if (n < _slotsPerDay / 2 || _curIdx - oldest < _slotsPerDay * 3 / 4)
+        {
+            return;
+        }
+
+        int slot = (int)(((_curIdx % _slotsPerDay) + _slotsPerDay) % _slotsPerDay);
+        double r = med - sum / n;
+        if (_profileVisits[slot] > 0)
+        {
+            double a = 1.0 / _slotsPerDay;
+            double centre = 0;
+            for (int i = 0; i < _slotsPerDay; i++)
+            {
+                centre += _profile[i];
+            }
+
+            centre /= _slotsPerDay;
+            double rc = r - centre;
+            double e = rc - (_profile[slot] - centre);
+            _errWith += a * (e * e - _errWith);
+            _errWithout += a * (rc * rc - _errWithout);
+            _validated++;
+        }
+
+        _profile[slot] = _profileVisits[slot] == 0 ? r : _profile[slot] + ProfileAlpha * (r - _profile[slot]);
+        _profileVisits[slot]++;
+    }
+
+    /// <summary>Centred profile value for a bucket index, or 0 while the profile is not trustworthy.</summary>
+    private double Seasonal(long idx, double centre, bool active) =>
+        active ? _profile[(int)(((idx % _slotsPerDay) + _slotsPerDay) % _slotsPerDay)] - centre : 0;
+
+    private bool ProfileActive(out double centre)
+    {
+        int minVisits = int.MaxValue;
+        double sum = 0, lo = double.PositiveInfinity, hi = double.NegativeInfinity;
+        for (int i = 0; i < _slotsPerDay; i++)
+        {
+            minVisits = Math.Min(minVisits, _profileVisits[i]);
+            sum += _profile[i];
+            lo = Math.Min(lo, _profile[i]);
+            hi = Math.Max(hi, _profile[i]);
+        }
+
+        centre = sum / _slotsPerDay;
+
+        // Used only once it has predicted half a day of new residuals clearly better than no profile at all.
+        return minVisits >= 1 && _validated >= _slotsPerDay / 2 && _errWith < 0.5 * _errWithout;
+    }
+
+    private PredictionChange? Evaluate(long nowMs)
+    {
+        ForecastResult? f = _curIdx < _quietUntilIdx ? null : Forecast(nowMs);
+        double lead = f is { } ff ? (ff.EtaMs - nowMs) : double.PositiveInfinity;
+        double drift = PushEta(nowMs, f?.EtaMs);
+        long horizonMs = (long)_policy.Horizon.TotalMilliseconds;
+
+        if (_current is null)
+        {
+            // Raise only when even the late end of the interval lies within the horizon: an alert whose crossing
+            // may come after the horizon is not yet actionable.
+            bool raise = f is { } g && g.Probability >= _policy.MinProbability && lead >= 5 * 60_000
+                && g.HighMs - nowMs <= horizonMs && drift <= MaxRaiseDrift;
+            if (!raise)
+            {
+                _confirm = 0;
+                return null;
+            }
+
+            // Three consecutive buckets must agree: one or two noisy buckets do not raise an alarm.
+            if (++_confirm < 3)
+            {
+                return null;
+            }
+
+            _current = ToPrediction(nowMs, f!.Value);
+            return new PredictionChange(PredictionChangeKind.Raised, _current);
+        }
+
+        // A standing prediction rides out one or two buckets without a forecast (a passing veto or noisy
+        // bucket); a lasting absence, a reset or an incident withdraws it.
+        if (f is null && _etaMisses < 3 && _curIdx >= _quietUntilIdx && _resetIdx != _curIdx)
+        {
+            return null;
+        }
+
+        // Hysteresis: a standing prediction survives a small dip in confidence.
+        bool keep = f is { } k && k.Probability >= _policy.MinProbability - 0.25 && lead <= 1.5 * horizonMs
+            && !(drift > MaxKeepDrift);
+        if (!keep)
+        {
+            _current = null;
+            _confirm = 0;
+            return new PredictionChange(PredictionChangeKind.Withdrawn, null);
+        }
+
+        ForecastResult fc = f!.Value;
+        long remaining = Math.Max(0, _current.EtaUnixMs - nowMs);
+        long shift = Math.Abs(fc.EtaMs - _current.EtaUnixMs);
+        if (shift > Math.Max(remaining / 4, MinMaterialShiftMs))
+        {
+            _current = ToPrediction(nowMs, fc);
+            return new PredictionChange(PredictionChangeKind.Updated, _current);
+        }
+
+        return null;
+    }
+
+    /// <summary>Records this evaluation's ETA and returns the ETA drift (ETA hours per clock hour) over up to the
+    /// last 3 h of consecutive forecasts; NaN when fewer than 2 h of them exist.</summary>
+    private double PushEta(long nowMs, long? eta)
+    {
+        // One or two buckets without a forecast (a passing veto) leave the history alone: clearing it would let
+        // one noisy bucket postpone a raise by the whole drift window. A lasting absence starts afresh.
+        if (eta is null)
+        {
+            if (++_etaMisses >= 3)
+            {
+                _etaCount = 0;
+            }
+
+            return double.NaN;
+        }
+
+        _etaMisses = 0;
+
+        // Shift left when full: 18 longs, cheaper than ring arithmetic here and trivially snapshotted.
+        if (_etaCount == EtaHistory)
+        {
+            Array.Copy(_etaAt, 1, _etaAt, 0, EtaHistory - 1);
+            Array.Copy(_eta, 1, _eta, 0, EtaHistory - 1);
+            _etaCount--;
+        }
+
+        _etaAt[_etaCount] = nowMs;
+        _eta[_etaCount] = eta.Value;
+        _etaCount++;
+        long span = nowMs - _etaAt[0];
+        if (span < 2 * 3_600_000)
+        {
+            return double.NaN;
+        }
+
+        return (double)(eta.Value - _eta[0]) / span;
+    }
+
+    private static Prediction ToPrediction(long nowMs, ForecastResult f) =>
+        new(nowMs, f.EtaMs, f.LowMs, f.HighMs, Math.Round(f.Probability, 3));
+
+    private readonly record struct ForecastResult(long EtaMs, long LowMs, long HighMs, double Probability);
+
+    private ForecastResult? Forecast(long nowMs)
+    {
+        if (_ringCount < MinWindowPoints || nowMs - _firstMs < (long)_policy.MinHistory.TotalMilliseconds)
+        {
+            return null;
+        }
+
+        double thr = _policy.Threshold;
+        double thrEff = thr - (double.IsNaN(_sampleSigma) ? 0 : 0.5 * _sampleSigma);
+        long nowIdx = _curIdx;
+        long from = nowIdx - (long)(WindowHours * 3_600_000 / _bucketMs);
+        if (_resetIdx != long.MinValue)
+        {
+            from = Math.Max(from, _resetIdx);
+        }
+
+        bool seasonal = ProfileActive(out double centre);
+
+        // Window, oldest first; x in hours relative to now (negative).
+        int n = 0;
+        for (int i = 0; i < _ringCount; i++)
+        {
+            long idx = _ringIdx[RingPos(i)];
+            if (idx < from)
+            {
+                break;
+            }
+
+            n++;
+        }
+
+        if (n < MinWindowPoints)
+        {
+            return null;
+        }
+
+        for (int j = 0; j < n; j++)
+        {
+            int p = RingPos(n - 1 - j);
+            _x[j] = (_ringIdx[p] - nowIdx) * _bucketMs / 3_600_000.0;
+            _y[j] = _ringMed[p] - Seasonal(_ringIdx[p], centre, seasonal);
+        }
+
+        double span = _x[n - 1] - _x[0];
+        if (span < MinWindowHours)
+        {
+            return null;
+        }
+
+        // The last bucket is already at the threshold: this is an incident, not a prediction.
+        if (_ringMed[RingPos(0)] >= thr)
+        {
+            return null;
+        }
+
+        // Two adjacent windows: the recent one gives the slope now, the one before it tells acceleration from
+        // deceleration. Comparing adjacent windows (rather than the halves of one long window) keeps a flat
+        // stretch before a leak started from passing for acceleration.
+        int recentStart = FirstAtOrAfter(n, -RecentHours);
+        if (n - recentStart < MinWindowPoints || _x[n - 1] - _x[recentStart] < MinWindowHours)
+        {
+            return null;
+        }
+
+        double bRecent = FitSlope(recentStart, n);
+        (double resSigma, double infl) = Residuals(recentStart, n, bRecent);
+        double sigma = resSigma * infl;
+        double seRecent = SlopeSe(recentStart, n, sigma);
+        double cRecent = Centre(recentStart, n);
+        double bNow = bRecent, curvature = 0, lambda = 0;
+        int prevStart = FirstAtOrAfter(n, -2 * RecentHours);
+        if (recentStart - prevStart >= MinWindowPoints && _x[recentStart - 1] - _x[prevStart] >= RecentHours / 2)
+        {
+            double bPrev = FitSlope(prevStart, recentStart);
+            double sePrev = SlopeSe(prevStart, recentStart, sigma);
+            double cPrev = Centre(prevStart, recentStart);
+            double margin = 2 * Math.Sqrt(seRecent * seRecent + sePrev * sePrev) + 0.1 * Math.Abs(bPrev);
+            double dc = cRecent - cPrev;
+            if (bPrev > 0 && bRecent < bPrev - margin)
+            {
+                if (bRecent <= 0)
+                {
+                    return null;
+                }
+
+                // Exponential damping b(t) = b·e^(−λt) through both window slopes: its asymptote is where a
+                // filling cache levels off.
+                lambda = Math.Log(bPrev / bRecent) / dc;
+                bNow = bRecent * Math.Exp(-lambda * (0 - cRecent));
+            }
+            else if (bPrev > 2 * sePrev && bRecent > bPrev + margin)
+            {
+                // Acceleration only when the series was already rising before: a leak that speeds up.
+                curvature = (bRecent - bPrev) / dc;
+                bNow = bRecent + curvature * (0 - cRecent);
+            }
+        }
+
+        // A fill that levels off within hours shows first in short adjacent windows (3 h + 3 h): check them too
+        // when the long pair saw no deceleration.
+        if (lambda == 0 && curvature == 0)
+        {
+            int s2 = FirstAtOrAfter(n, -ShortHours);
+            int s1 = FirstAtOrAfter(n, -2 * ShortHours);
+            if (n - s2 >= MinWindowPoints / 2 + 2 && s2 - s1 >= MinWindowPoints / 2 + 2 && _x[s2 - 1] - _x[s1] >= ShortHours / 2)
+            {
+                double b2 = FitSlope(s2, n), b1 = FitSlope(s1, s2);
+                double se2 = SlopeSe(s2, n, sigma), se1 = SlopeSe(s1, s2, sigma);
+                double margin = 2 * Math.Sqrt(se1 * se1 + se2 * se2) + 0.1 * Math.Abs(b1);
+                if (b1 > 0 && b2 < b1 - margin)
+                {
+                    if (b2 <= 0)
+                    {
+                        return null;
+                    }
+
+                    double c2 = Centre(s2, n);
+                    lambda = Math.Log(b1 / b2) / (c2 - Centre(s1, s2));
+                    bNow = b2 * Math.Exp(-lambda * (0 - c2));
+                }
+            }
+        }
+
+        // Saturation check (variable projection): fit v = L − A·e^(−t/τ) over the last 6 h for a grid of τ, each
+        // a linear least-squares problem in (L, A). A clearly better fit than a straight line with its asymptote
+        // below the threshold is a cache or pool filling up, not a leak.
+        if (SaturatesBelow(n, thrEff, DifferenceNoise(n)))
+        {
+            return null;
+        }
+
+        if (!(bNow > 0))
+        {
+            return null;
+        }
+
+        // Level now: median of the recent residuals against the local line (≈ last 2 h).
+        int recent = 0;
+        for (int j = n - 1; j >= 0 && _x[j] >= -2; j--)
+        {
+            _tmp[recent++] = _y[j] - bNow * _x[j] - 0.5 * curvature * _x[j] * _x[j];
+        }
+
+        if (recent < 3)
+        {
+            return null;
+        }
+
+        double level = RobustStats.Median(_tmp.AsSpan(0, recent));
+        double levelSe = 1.2533 * sigma / Math.Sqrt(recent);
+        if (level >= thrEff)
+        {
+            return null;
+        }
+
+        // A previous fill of this series levelled off below the threshold: until the series clearly passes that
+        // ceiling, the current rise is most likely the same fill again.
+        for (int i = 0; i < Math.Min(_teeth, MaxTeeth); i++)
+        {
+            int slot = (_teeth - 1 - i) % MaxTeeth;
+            if (_toothFlat[slot] && _toothPeak[slot] < thrEff && level < _toothPeak[slot] + Math.Max(1, 2 * sigma))
+            {
+                return null;
+            }
+        }
+
+        double bSe = Math.Sqrt(seRecent * seRecent + SlopeModelError * SlopeModelError * bNow * bNow);
+        double curvSe = Math.Abs(curvature) * 0.5;
+
+        // Regular resets (log rotation, scheduled restarts) whose peaks stayed below the threshold: a crossing
+        // beyond the next expected reset will not come from this tooth.
+        long expectedReset = long.MaxValue;
+        // Once this tooth has outgrown every recent one, the pattern no longer vouches for a reset in time.
+        if (_teeth >= 1 && _resetIdx != long.MinValue && RegularTeeth(thrEff, out double toothHours, out double peakMax)
+            && level < peakMax)
+        {
+            expectedReset = (_resetIdx * _bucketMs) + (long)(toothHours * 1.1 * 3_600_000);
+        }
+
+        long horizonMs = (long)_policy.Horizon.TotalMilliseconds;
+        int steps = (int)(2 * horizonMs / _bucketMs);
+        long eta = -1, low = -1, high = -1;
+        double bestZ = double.NegativeInfinity;
+        for (int k = 1; k <= steps; k++)
+        {
+            double t = k * _bucketMs / 3_600_000.0;
+            double trend = lambda > 0
+                ? level + bNow * (1 - Math.Exp(-lambda * t)) / lambda
+                : level + bNow * t + 0.5 * curvature * t * t;
+            double f = trend + Seasonal(nowIdx + k, centre, seasonal);
+            double sd = Math.Sqrt(levelSe * levelSe + bSe * bSe * t * t + curvSe * curvSe * t * t * t * t / 4);
+            long at = nowIdx * _bucketMs + k * _bucketMs;
+            if (at > expectedReset)
+            {
+                break;
+            }
+
+            if (k * _bucketMs <= horizonMs)
+            {
+                double zScore = (f - thrEff) / Math.Sqrt(sd * sd + resSigma * resSigma);
+                bestZ = Math.Max(bestZ, zScore);
+            }
+
+            if (low < 0 && f + _z * sd >= thrEff)
+            {
+                low = at;
+            }
+
+            if (eta < 0 && f >= thrEff)
+            {
+                eta = at;
+            }
+
+            if (high < 0 && f - _z * sd >= thrEff)
+            {
+                high = at;
+                break;
+            }
+        }
+
+        if (eta < 0 || !PeakEnvelopeAllows(nowIdx, _resetIdx, thrEff))
+        {
+            return null;
+        }
+
+        if (low < 0)
+        {
+            low = nowMs;
+        }
+
+        if (high < 0)
+        {
+            high = nowIdx * _bucketMs + 2 * horizonMs;
+        }
+
+        // The ETA grid is bucket-aligned; never report a crossing before the sample that raised it.
+        eta = Math.Max(eta, nowMs + 60_000);
+        low = Math.Max(Math.Min(low, eta), nowMs);
+        high = Math.Max(high, eta);
+        return new ForecastResult(eta, low, high, Normal.CDF(0, 1, bestZ));
+    }
+
+    /// <summary>
+    /// Day-over-day guard (seasonal naive with drift). When the series is below a peak it already reached in the
+    /// last 24 h, today's rise is within its normal range: it only matters if the daily peaks themselves grow fast
+    /// enough to reach the threshold within the horizon. Needs 30 h since the last reset; allows otherwise.
+    /// </summary>
+    private bool PeakEnvelopeAllows(long nowIdx, long from, double thrEff)
+    {
+        long perHour = 3_600_000 / _bucketMs;
+        long day = _slotsPerDay;
+        from = Math.Max(from, _ringIdx[RingPos(_ringCount - 1)]);
+        if (nowIdx - from < 30 * perHour)
+        {
+            return true;
+        }
+
+        double m1 = double.NegativeInfinity, m2 = double.NegativeInfinity, min1 = double.PositiveInfinity;
+        double sameTimeYesterday = double.NaN;
+        for (int i = 0; i < _ringCount; i++)
+        {
+            long idx = _ringIdx[RingPos(i)];
+            if (idx < from || idx < nowIdx - 2 * day)
+            {
+                break;
+            }
+
+            double v = _ringMed[RingPos(i)];
+            if (idx >= nowIdx - day)
+            {
+                min1 = Math.Min(min1, v);
+                if (idx < nowIdx - perHour)
+                {
+                    m1 = Math.Max(m1, v);
+                }
+            }
+            else
+            {
+                m2 = Math.Max(m2, v);
+            }
+
+            if (double.IsNaN(sameTimeYesterday) && idx <= nowIdx - day)
+            {
+                sameTimeYesterday = v;
+            }
+        }
+
+        double last = _ringMed[RingPos(0)];
+        if (double.IsNegativeInfinity(m1) || double.IsNegativeInfinity(m2) || double.IsNaN(sameTimeYesterday))
+        {
+            return true;
+        }
+
+        // Daily-cycle look: the last day swung widely but ends near where it was a day ago (a leak ends far
+        // above where it started). Then the rise under way is the daily one and only the peaks' growth counts.
+        double swing = m1 - min1;
+        bool dailyCycle = swing > 5 && swing > 2.5 * Math.Abs(last - sameTimeYesterday);
+        if (last + 1 >= m1 && !dailyCycle)
+        {
+            return true;
+        }
+
+        double growthPerDay = m1 - m2;
+        return growthPerDay > 0 && (thrEff - m1) / growthPerDay <= _policy.Horizon.TotalDays;
+    }
+
+    private bool RegularTeeth(double thrEff, out double typicalHours, out double peakMax)
+    {
+        int m = Math.Min(_teeth, 4);
+        double sum = 0;
+        peakMax = double.NegativeInfinity;
+        for (int i = 0; i < m; i++)
+        {
+            int slot = (_teeth - 1 - i) % MaxTeeth;
+            sum += _toothHours[slot];
+            peakMax = Math.Max(peakMax, _toothPeak[slot]);
+        }
+
+        typicalHours = sum / m;
+        double var = 0;
+        for (int i = 0; i < m; i++)
+        {
+            double d = _toothHours[(_teeth - 1 - i) % MaxTeeth] - typicalHours;
+            var += d * d;
+        }
+
+        double cv = Math.Sqrt(var / m) / Math.Max(typicalHours, 1e-9);
+        return cv <= 0.3 && peakMax < thrEff - 2;
+    }
+
+    private double FitSlope(int from, int to)
+    {
+        int n = to - from;
+        if (n <= MaxFitPoints)
+        {
+            return RobustStats.TheilSen(_x.AsSpan(from, n), _y.AsSpan(from, n), _pairs);
+        }
+
+        // Even subsample keeps Theil–Sen at ≤ 1128 pair slopes per fit (bounded CPU per bucket).
+        Span<double> xs = stackalloc double[MaxFitPoints];
+        Span<double> ys = stackalloc double[MaxFitPoints];
+        for (int i = 0; i < MaxFitPoints; i++)
+        {
+            int j = from + (int)((long)i * (n - 1) / (MaxFitPoints - 1));
+            xs[i] = _x[j];
+            ys[i] = _y[j];
+        }
+
+        return RobustStats.TheilSen(xs, ys, _pairs);
+    }
+
+    private static readonly double[] TauGridHours = [1, 2, 3, 5, 8, 12, 20];
+
+    /// <summary>Bucket noise from successive differences (1.4826·MAD/√2): unlike line residuals, curvature hardly inflates it.</summary>
+    private double DifferenceNoise(int n)
+    {
+        int from = FirstAtOrAfter(n, -6);
+        int m = 0;
+        for (int j = Math.Max(from, 1); j < n; j++)
+        {
+            _tmp[m++] = Math.Abs(_y[j] - _y[j - 1]);
+        }
+
+        return m < 5 ? double.PositiveInfinity : Math.Max(1e-3, 1.4826 * RobustStats.Median(_tmp.AsSpan(0, m)) / Math.Sqrt(2));
+    }
+
+    private bool SaturatesBelow(int n, double thrEff, double sigma)
+    {
+        // Several window lengths: a fill that began a few hours ago after a flat stretch shows its shape in the
+        // shorter windows first, while the longer ones still straddle the flat part.
+        return SaturatesBelow(n, thrEff, sigma, 6) || SaturatesBelow(n, thrEff, sigma, 4) || SaturatesBelow(n, thrEff, sigma, 3);
+    }
+
+    private bool SaturatesBelow(int n, double thrEff, double sigma, double hours)
+    {
+        int from = FirstAtOrAfter(n, -hours);
+        int m = n - from;
+        if (m < 15 || _x[n - 1] - _x[from] < hours * 0.75)
+        {
+            return false;
+        }
+
+        double lineSse = LeastSquaresSse(from, n, j => _x[j], out _, out _);
+        double bestSse = double.PositiveInfinity, bestL = double.NaN, bestA = 0;
+        foreach (double tau in TauGridHours)
+        {
+            double sse = LeastSquaresSse(from, n, j => -Math.Exp(-(_x[j] - _x[from]) / tau), out double l, out double amp);
+            if (sse < bestSse)
+            {
+                bestSse = sse;
+                bestL = l;
+                bestA = amp;
+            }
+        }
+
+        // Better than the line by a margin beyond noise, rising (A > 0), and levelling off below the threshold.
+        // The curve must also be smooth (residuals near the noise floor): a step in disk usage fits an
+        // exponential better than a line too, but it fits neither well.
+        return bestA > 0 && bestSse < 0.7 * lineSse && lineSse - bestSse > 2 * sigma * sigma
+            && bestSse < m * 9 * sigma * sigma && bestL < thrEff - Math.Max(1, sigma);
+    }
+
+    /// <summary>Least squares y ≈ c + k·g(x) over [from, to); returns the residual sum of squares.</summary>
+    private double LeastSquaresSse(int from, int to, Func<int, double> g, out double c, out double k)
+    {
+        double n = to - from, sg = 0, sy = 0, sgg = 0, sgy = 0;
+        for (int j = from; j < to; j++)
+        {
+            double gj = g(j);
+            sg += gj;
+            sy += _y[j];
+            sgg += gj * gj;
+            sgy += gj * _y[j];
+        }
+
+        double den = n * sgg - sg * sg;
+        k = den > 1e-12 ? (n * sgy - sg * sy) / den : 0;
+        c = (sy - k * sg) / n;
+        double sse = 0;
+        for (int j = from; j < to; j++)
+        {
+            double r = _y[j] - c - k * g(j);
+            sse += r * r;
+        }
+
+        return sse;
+    }
+
+    private int FirstAtOrAfter(int n, double x)
+    {
+        int j = n;
+        while (j > 0 && _x[j - 1] >= x)
+        {
+            j--;
+        }
+
+        return j;
+    }
+
+    private double Centre(int from, int to) => 0.5 * (_x[from] + _x[to - 1]);
+
+    private double SlopeSe(int from, int to, double sigma)
+    {
+        double xbar = 0;
+        for (int j = from; j < to; j++)
+        {
+            xbar += _x[j];
+        }
+
+        xbar /= to - from;
+        double sxx = 0;
+        for (int j = from; j < to; j++)
+        {
+            sxx += (_x[j] - xbar) * (_x[j] - xbar);
+        }
+
+        return sigma / Math.Sqrt(Math.Max(sxx, 1e-9));
+    }
+
+    /// <summary>Robust residual scale around the Theil–Sen line and an autocorrelation inflation factor.</summary>
+    private (double Sigma, double Inflation) Residuals(int from, int to, double slope)
+    {
+        int n = to - from;
+        for (int j = 0; j < n; j++)
+        {
+            _tmp[j] = _y[from + j] - slope * _x[from + j];
+        }
+
+        Span<double> work = _pairs.AsSpan(0, Math.Min(n, _pairs.Length));
+        if (n > work.Length)
+        {
+            work = new double[n];
+        }
+
+        _tmp.AsSpan(0, n).CopyTo(work);
+        double icpt = RobustStats.Median(work[..n]);
+        for (int j = 0; j < n; j++)
+        {
+            _tmp[j] -= icpt;
+        }
+
+        double sigma = RobustStats.MadSigma(_tmp.AsSpan(0, n), 0, work);
+        double num = 0, den = 0;
+        for (int j = 0; j < n; j++)
+        {
+            den += _tmp[j] * _tmp[j];
+            if (j > 0)
+            {
+                num += _tmp[j] * _tmp[j - 1];
+            }
+        }
+
+        // Lag-1 autocorrelation of residuals: n correlated residuals carry the information of far fewer
+        // independent ones, so standard errors grow by sqrt((1+ρ)/(1−ρ)).
+        double rho = den > 0 ? Math.Clamp(num / den, 0, 0.9) : 0;
+        return (Math.Max(sigma, 1e-3), Math.Sqrt((1 + rho) / (1 - rho)));
+    }
+
+    /// <summary>Writes the bounded state (a few KiB): buckets, open bucket, profile, teeth and the standing prediction.</summary>
+    public void WriteState(IBufferWriter<byte> writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var w = new StateWriter(writer);
+        w.Int(StateVersion);
+        w.Long(_bucketMs);
+        w.Long(_firstMs);
+        w.Long(_lastMs);
+        w.Double(_sampleSigma);
+        w.Long(_curIdx);
+        w.Int(_curCount);
+        for (int i = 0; i < Math.Min(_curCount, MaxBucketSamples); i++)
+        {
+            w.Double(_cur[i]);
+        }
+
+        w.Int(_ringCount);
+        for (int i = _ringCount - 1; i >= 0; i--)
+        {
+            w.Long(_ringIdx[RingPos(i)]);
+            w.Double(_ringMed[RingPos(i)]);
+        }
+
+        for (int i = 0; i < _slotsPerDay; i++)
+        {
+            w.Double(_profile[i]);
+            w.Int(_profileVisits[i]);
+        }
+
+        w.Double(_errWith);
+        w.Double(_errWithout);
+        w.Int(_validated);
+        w.Long(_resetIdx);
+        w.Int(_teeth);
+        for (int i = 0; i < MaxTeeth; i++)
+        {
+            w.Double(_toothHours[i]);
+            w.Double(_toothPeak[i]);
+            w.Int(_toothFlat[i] ? 1 : 0);
+        }
+
+        w.Int(_confirm);
+        w.Long(_quietUntilIdx);
+        w.Int(_etaCount);
+        w.Int(_etaMisses);
+        for (int i = 0; i < _etaCount; i++)
+        {
+            w.Long(_etaAt[i]);
+            w.Long(_eta[i]);
+        }
+        w.Int(_current is null ? 0 : 1);
+        if (_current is { } p)
+        {
+            w.Long(p.AlertTimeUnixMs);
+            w.Long(p.EtaUnixMs);
+            w.Long(p.LowUnixMs);
+            w.Long(p.HighUnixMs);
+            w.Double(p.Probability);
+        }
+    }
+
+    /// <summary>Restores a predictor from <see cref="WriteState"/> output; throws <see cref="FormatException"/> on bad or mismatched state.</summary>
+    public static ThresholdPredictor Restore(ReadOnlySpan<byte> state, ThresholdPolicy policy)
+    {
+        var p = new ThresholdPredictor(policy);
+        var r = new StateReader(state);
+        if (r.Int() != StateVersion)
+        {
+            throw new FormatException("threshold predictor state: unknown version");
+        }
+
+        if (r.Long() != p._bucketMs)
+        {
+            throw new FormatException("threshold predictor state: bucket width differs from the policy");
+        }
+
+        p._firstMs = r.Long();
+        p._lastMs = r.Long();
+        p._sampleSigma = r.Double();
+        p._curIdx = r.Long();
+        p._curCount = r.Int();
+        if (p._curCount < 0)
+        {
+            throw new FormatException("threshold predictor state: negative bucket count");
+        }
+
+        for (int i = 0; i < Math.Min(p._curCount, MaxBucketSamples); i++)
+        {
+            p._cur[i] = r.Double();
+        }
+
+        int count = r.Int();
+        if (count < 0 || count > p._capacity)
+        {
+            throw new FormatException("threshold predictor state: bucket count out of range");
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            p._ringIdx[i] = r.Long();
+            p._ringMed[i] = r.Double();
+        }
+
+        p._ringCount = count;
+        p._ringHead = count % p._capacity;
+        for (int i = 0; i < p._slotsPerDay; i++)
+        {
+            p._profile[i] = r.Double();
+            p._profileVisits[i] = r.Int();
+        }
+
+        p._errWith = r.Double();
+        p._errWithout = r.Double();
+        p._validated = r.Int();
+        p._resetIdx = r.Long();
+        p._teeth = r.Int();
+        for (int i = 0; i < MaxTeeth; i++)
+        {
+            p._toothHours[i] = r.Double();
+            p._toothPeak[i] = r.Double();
+            p._toothFlat[i] = r.Int() == 1;
+        }
+
+        p._confirm = r.Int();
+        p._quietUntilIdx = r.Long();
+        p._etaCount = r.Int();
+        p._etaMisses = r.Int();
+        if (p._etaCount is < 0 or > EtaHistory)
+        {
+            throw new FormatException("threshold predictor state: ETA history out of range");
+        }
+
+        for (int i = 0; i < p._etaCount; i++)
+        {
+            p._etaAt[i] = r.Long();
+            p._eta[i] = r.Long();
+        }
+        if (r.Int() == 1)
+        {
+            p._current = new Prediction(r.Long(), r.Long(), r.Long(), r.Long(), r.Double());
+        }
+
+        return p;
+    }
+
+    private readonly ref struct StateWriter(IBufferWriter<byte> writer)
+    {
+        private readonly IBufferWriter<byte> _w = writer;
+
+        public void Int(int v)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(_w.GetSpan(4), v);
+            _w.Advance(4);
+        }
+
+        public void Long(long v)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(_w.GetSpan(8), v);
+            _w.Advance(8);
+        }
+
+        public void Double(double v)
+        {
+            BinaryPrimitives.WriteDoubleLittleEndian(_w.GetSpan(8), v);
+            _w.Advance(8);
+        }
+    }
+
+    private ref struct StateReader(ReadOnlySpan<byte> data)
+    {
+        private readonly ReadOnlySpan<byte> _d = data;
+        private int _pos;
+
+        private ReadOnlySpan<byte> Take(int n)
+        {
+            if (_pos + n > _d.Length)
+            {
+                throw new FormatException($"threshold predictor state: truncated at byte {_pos}");
+            }
+
+            ReadOnlySpan<byte> s = _d.Slice(_pos, n);
+            _pos += n;
+            return s;
+        }
+
+        public int Int() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+
+        public long Long() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
+
+        public double Double() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
+    }
+}
