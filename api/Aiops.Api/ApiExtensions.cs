@@ -1,5 +1,6 @@
 using Aiops.Api.Features.Anomalies;
 using Aiops.Api.Features.Hosts;
+using Aiops.Api.Features.Predictions;
 using Aiops.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Builder;
@@ -25,6 +26,7 @@ public static class ApiExtensions
         var v1 = app.MapGroup("/api/v1").AddEndpointFilter(RequireReadScope);
         v1.MapHostsApi();
         v1.MapAnomaliesApi();
+        v1.MapPredictionsApi();
         return app;
     }
 

@@ -3,6 +3,26 @@ namespace Aiops.Grains;
 /// <summary>Live analytics settings (section <c>Aiops:Analytics</c>).</summary>
 public sealed class AnalyticsOptions
 {
+    /// <summary>The threshold that applies to <paramref name="series"/>, if any: by metric (the series key up to
+    /// <c>{</c>); for <c>cpu.usage_active</c> only the total (<c>cpu=cpu-total</c>, or no <c>cpu</c> tag).</summary>
+    public bool TryGetThreshold(string series, out string metric, out double threshold)
+    {
+        var brace = series.IndexOf('{', StringComparison.Ordinal);
+        metric = brace < 0 ? series : series[..brace];
+        if (metric == "cpu.usage_active" && brace >= 0 && series.Contains("cpu=", StringComparison.Ordinal) && !series.Contains("cpu=cpu-total", StringComparison.Ordinal))
+        {
+            threshold = 0;
+            return false;
+        }
+
+        if (Thresholds.TryGetValue(metric, out threshold))
+        {
+            return threshold > 0;
+        }
+
+        return Aiops.Analytics.Prediction.DefaultThresholds.TryGet(metric, out threshold);
+    }
+
     public const string Section = "Aiops:Analytics";
 
     /// <summary>Detector run on every numeric series (default <c>aiops</c>; <c>null</c> turns detection off).</summary>
@@ -27,6 +47,16 @@ public sealed class AnalyticsOptions
     /// series a small fraction of the raw ones while Grafana still shows the score.
     /// </summary>
     public int ScoreWriteIntervalSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Thresholds predicted per metric (<c>measurement.field</c>), on top of the defaults (<c>mem.used_percent</c> 95,
+    /// <c>disk.used_percent</c> 90, <c>cpu.usage_active</c> 95); a value of 0 or less turns a default off.
+    /// Per-CI-type thresholds come with the CMDB.
+    /// </summary>
+    public Dictionary<string, double> Thresholds { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Prediction horizon in hours (default 24): only crossings expected within it are predicted.</summary>
+    public double PredictionHorizonHours { get; set; } = 24;
 
     /// <summary>Wall-clock seconds between snapshots of detector state to grain storage (default 60), and on deactivation.</summary>
     public int SnapshotIntervalSeconds { get; set; } = 60;

@@ -1,6 +1,7 @@
 using Aiops.Abstractions;
 using Aiops.Abstractions.Models;
 using Aiops.Analytics.Anomaly;
+using Aiops.Analytics.Prediction;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Streams;
@@ -29,6 +30,7 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private IAsyncStream<AnomalyEvent>? _anomalies;
+    private IAsyncStream<PredictionEvent>? _predictions;
     private long _pointCount;
     private long _lastSeenNs;
     private long _rejectedSeries;
@@ -62,7 +64,9 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
     {
         foreach (var (key, snapshot) in _state.State.Series)
         {
-            _series[key] = SeriesState.FromSnapshot(snapshot);
+            var series = SeriesState.FromSnapshot(snapshot, _analytics.TryGetThreshold(key, out var metric, out var threshold) ? Policy(threshold) : null);
+            series.Metric = series.Predictor is null ? null : metric;
+            _series[key] = series;
         }
 
         _pointCount = _state.State.PointCount;
@@ -70,6 +74,8 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
         _lastSnapshot = _time.GetTimestamp();
         _anomalies = this.GetStreamProvider(AnomalyStreams.Provider)
             .GetStream<AnomalyEvent>(StreamId.Create(AnomalyStreams.Namespace, AnomalyStreams.AllKey));
+        _predictions = this.GetStreamProvider(AnomalyStreams.Provider)
+            .GetStream<PredictionEvent>(StreamId.Create(PredictionStreams.Namespace, AnomalyStreams.AllKey));
         return base.OnActivateAsync(cancellationToken);
     }
 
@@ -77,6 +83,7 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
     {
         List<DerivedPoint>? derived = null;
         List<AnomalyEvent>? events = null;
+        List<PredictionEvent>? predictions = null;
         foreach (var sample in batch.Samples)
         {
             if (!_series.TryGetValue(sample.Series, out var series))
@@ -92,6 +99,12 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
                 }
 
                 series = new SeriesState();
+                if (_analytics.TryGetThreshold(sample.Series, out var metric, out var threshold))
+                {
+                    series.Predictor = new ThresholdPredictor(Policy(threshold));
+                    series.Metric = metric;
+                }
+
                 _series.Add(sample.Series, series);
             }
 
@@ -100,6 +113,10 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
             if (series.Add(sample.TimestampNs, sample.Value) && double.IsFinite(sample.Value))
             {
                 Detect(sample, series, ref derived, ref events);
+                if (series.Predictor is not null)
+                {
+                    Predict(sample, series, ref derived, ref predictions);
+                }
             }
         }
 
@@ -112,6 +129,11 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
         if (events is not null)
         {
             await _anomalies!.OnNextBatchAsync(events);
+        }
+
+        if (predictions is not null)
+        {
+            await _predictions!.OnNextBatchAsync(predictions);
         }
 
         var now = _time.GetTimestamp();
@@ -212,6 +234,89 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
             series.ScoreWindowTimestampNs = sample.TimestampNs;
         }
     }
+
+    /// <summary>
+    /// Runs the threshold predictor: raised and changed predictions become <c>aiops_prediction</c> points and
+    /// prediction events (one id while the prediction stands: updated, never duplicated); a withdrawal writes a point
+    /// with probability 0. Separately, the first sample of a run at or above the threshold that lasts 5 minutes of
+    /// event time is reported as the crossing, which the ledger grades predictions by.
+    /// </summary>
+    private void Predict(in SeriesSample sample, SeriesState series, ref List<DerivedPoint>? derived, ref List<PredictionEvent>? events)
+    {
+        var predictor = series.Predictor!;
+        var threshold = predictor.Policy.Threshold;
+        var change = predictor.Update(sample.TimestampNs / 1_000_000, sample.Value);
+        if (change is not null)
+        {
+            var kind = change.Kind switch
+            {
+                PredictionChangeKind.Raised => PredictionEventKind.Raised,
+                PredictionChangeKind.Updated => PredictionEventKind.Updated,
+                _ => PredictionEventKind.Withdrawn,
+            };
+            var p = change.Prediction;
+            if (kind == PredictionEventKind.Raised || series.PredictionId is null)
+            {
+                kind = kind == PredictionEventKind.Withdrawn ? kind : PredictionEventKind.Raised;
+                series.PredictionId = kind == PredictionEventKind.Withdrawn ? null : $"{EntityTag}/{this.GetPrimaryKeyString()}/{sample.Series}/{sample.TimestampNs / 1_000_000}";
+            }
+
+            if (series.PredictionId is not null)
+            {
+                var id = series.PredictionId;
+                var eta = p is null ? 0 : p.EtaUnixMs * 1_000_000;
+                var low = p is null ? 0 : p.LowUnixMs * 1_000_000;
+                var high = p is null ? 0 : p.HighUnixMs * 1_000_000;
+                var probability = p?.Probability ?? 0;
+                (events ??= []).Add(new PredictionEvent(kind, id, Kind, this.GetPrimaryKeyString(), sample.Series, series.Metric!, threshold, sample.TimestampNs, eta, low, high, probability, sample.Value));
+                (derived ??= []).Add(new DerivedPoint(
+                    "aiops_prediction",
+                    [new(EntityTag, this.GetPrimaryKeyString()), new("series", sample.Series), new("threshold", threshold.ToString(System.Globalization.CultureInfo.InvariantCulture))],
+                    [
+                        new("eta_s", p is null ? 0.0 : (eta - sample.TimestampNs) / 1e9),
+                        new("eta_low_s", p is null ? 0.0 : (low - sample.TimestampNs) / 1e9),
+                        new("eta_high_s", p is null ? 0.0 : (high - sample.TimestampNs) / 1e9),
+                        new("probability", probability),
+                        new("id", id),
+                    ],
+                    sample.TimestampNs));
+                if (kind == PredictionEventKind.Withdrawn)
+                {
+                    series.PredictionId = null;
+                }
+            }
+        }
+
+        // Crossing: at or above the threshold, staying there for 5 minutes of event time (short spikes are not crossings).
+        // After a crossing the series must stay below the threshold for an hour before another crossing counts, so a
+        // value hovering around the threshold is one problem, not one per dip.
+        if (sample.Value >= threshold)
+        {
+            series.BelowSinceNs = null;
+            series.AboveSinceNs ??= sample.TimestampNs;
+            if (!series.CrossingReported && sample.TimestampNs - series.AboveSinceNs.Value >= CrossingHoldNs)
+            {
+                series.CrossingReported = true;
+                (events ??= []).Add(new PredictionEvent(
+                    PredictionEventKind.Crossed, series.PredictionId ?? string.Empty, Kind, this.GetPrimaryKeyString(), sample.Series, series.Metric!, threshold, series.AboveSinceNs.Value, 0, 0, 0, 0, sample.Value));
+            }
+        }
+        else
+        {
+            series.AboveSinceNs = null;
+            series.BelowSinceNs ??= sample.TimestampNs;
+            if (series.CrossingReported && sample.TimestampNs - series.BelowSinceNs.Value >= CrossingRearmNs)
+            {
+                series.CrossingReported = false;
+            }
+        }
+    }
+
+    private ThresholdPolicy Policy(double threshold) => new(threshold, TimeSpan.FromHours(_analytics.PredictionHorizonHours));
+
+    private static readonly long CrossingHoldNs = TimeSpan.FromMinutes(5).Ticks * 100;
+
+    private static readonly long CrossingRearmNs = TimeSpan.FromHours(1).Ticks * 100;
 
     private DerivedPoint AnomalyPoint(in SeriesSample sample, double score, bool anomaly) => new(
         "aiops_anomaly",

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Aiops.Analytics.Anomaly;
+using Aiops.Analytics.Prediction;
 
 namespace Aiops.Grains;
 
@@ -18,6 +19,16 @@ public sealed class SeriesSnapshot
     [Id(4)] public string? Detector { get; set; }
 
     [Id(5)] public byte[]? DetectorState { get; set; }
+
+    [Id(6)] public byte[]? PredictorState { get; set; }
+
+    [Id(7)] public string? PredictionId { get; set; }
+
+    [Id(8)] public long? AboveSinceNs { get; set; }
+
+    [Id(9)] public bool CrossingReported { get; set; }
+
+    [Id(10)] public long? BelowSinceNs { get; set; }
 }
 
 /// <summary>Persisted state of an entity grain's analytics.</summary>
@@ -46,6 +57,24 @@ internal sealed class SeriesState
     public double RatePerSecond { get; private set; }
 
     public IStreamingDetector? Detector { get; set; }
+
+    /// <summary>The threshold predictor, for series with a threshold.</summary>
+    public ThresholdPredictor? Predictor { get; set; }
+
+    /// <summary>Metric (<c>measurement.field</c>) whose threshold <see cref="Predictor"/> watches.</summary>
+    public string? Metric { get; set; }
+
+    /// <summary>Id of the standing prediction, or null.</summary>
+    public string? PredictionId { get; set; }
+
+    /// <summary>Since when (event time) the value has stayed at or above the threshold, or null.</summary>
+    public long? AboveSinceNs { get; set; }
+
+    /// <summary>Whether the current crossing has been reported (re-armed after an hour below the threshold).</summary>
+    public bool CrossingReported { get; set; }
+
+    /// <summary>Since when (event time) the value has stayed below the threshold, or null.</summary>
+    public long? BelowSinceNs { get; set; }
 
     /// <summary>Onset (ns) of the running episode, or null.</summary>
     public long? EpisodeOnsetNs { get; set; }
@@ -90,6 +119,14 @@ internal sealed class SeriesState
             detectorState = buffer.WrittenSpan.ToArray();
         }
 
+        byte[]? predictorState = null;
+        if (Predictor is not null)
+        {
+            var buffer = new ArrayBufferWriter<byte>(4096);
+            Predictor.WriteState(buffer);
+            predictorState = buffer.WrittenSpan.ToArray();
+        }
+
         return new SeriesSnapshot
         {
             LastValue = LastValue,
@@ -98,10 +135,15 @@ internal sealed class SeriesState
             RatePerSecond = RatePerSecond,
             Detector = Detector?.Name,
             DetectorState = detectorState,
+            PredictorState = predictorState,
+            PredictionId = PredictionId,
+            AboveSinceNs = AboveSinceNs,
+            CrossingReported = CrossingReported,
+            BelowSinceNs = BelowSinceNs,
         };
     }
 
-    public static SeriesState FromSnapshot(SeriesSnapshot s)
+    public static SeriesState FromSnapshot(SeriesSnapshot s, ThresholdPolicy? policy)
     {
         var state = new SeriesState
         {
@@ -109,7 +151,24 @@ internal sealed class SeriesState
             LastTimestampNs = s.LastTimestampNs,
             Count = s.Count,
             RatePerSecond = s.RatePerSecond,
+            PredictionId = s.PredictionId,
+            AboveSinceNs = s.AboveSinceNs,
+            CrossingReported = s.CrossingReported,
+            BelowSinceNs = s.BelowSinceNs,
         };
+        if (policy is not null && s.PredictorState is not null)
+        {
+            try
+            {
+                state.Predictor = ThresholdPredictor.Restore(s.PredictorState, policy);
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException)
+            {
+                // Another predictor version or a changed policy: learn afresh (the standing prediction id is kept).
+                state.Predictor = null;
+            }
+        }
+
         if (s.Detector is not null && s.DetectorState is not null)
         {
             try
