@@ -31,11 +31,17 @@ public sealed class AnomalyLiveTests(SiloFixture silo) : IClassFixture<SiloFixtu
         using var response = await silo.Http.PostAsync("/write", new StringContent(body.ToString()));
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
 
+        // Each grain writes its own derived points and the anomaly log hears of episodes through a stream: wait for all
+        // three to have happened before judging them.
         await SiloFixture.WaitUntilAsync(async () =>
         {
-            var rows = await silo.InfluxRowsAsync("SELECT count(score) FROM aiops_anomaly WHERE host = 'calm-host'");
-            return rows.Count > 0 && rows[0][1].GetInt64() >= (Samples - 60) / 60;
-        }, "quiet scores of calm-host written");
+            var calmScores = await silo.InfluxRowsAsync("SELECT count(score) FROM aiops_anomaly WHERE host = 'calm-host'");
+            var shiftScores = await silo.InfluxRowsAsync("SELECT count(score) FROM aiops_anomaly WHERE host = 'shift-host'");
+            var shiftEvents = await silo.Http.GetFromJsonAsync<JsonElement>("/api/v1/anomalies?ci=shift-host");
+            return calmScores.Count > 0 && calmScores[0][1].GetInt64() >= (Samples - 60) / 60
+                && shiftScores.Count > 0 && shiftScores[0][1].GetInt64() >= (Samples - 60) / 60
+                && shiftEvents.GetArrayLength() > 0;
+        }, "scores of both hosts written and shift-host's anomaly event logged");
 
         var shiftNs = StartNs + ShiftAt * StepNs;
         var anomalies = await silo.InfluxRowsAsync("SELECT score, value FROM aiops_anomaly WHERE host = 'shift-host' AND anomaly = true AND \"series\" = 'mem.used_percent'");

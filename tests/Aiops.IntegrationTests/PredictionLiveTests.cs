@@ -24,6 +24,11 @@ public sealed class PredictionLiveTests(SiloFixture silo) : IClassFixture<SiloFi
         await WriteAsync(0, checkAt, noise);
 
         await SiloFixture.WaitUntilAsync(async () => (await OpenPredictionsAsync("leak-host")).Count > 0, "an open prediction for leak-host");
+        await SiloFixture.WaitUntilAsync(async () =>
+        {
+            var plateau = await silo.Http.GetFromJsonAsync<JsonElement>("/api/v1/hosts/plateau-host");
+            return plateau.GetProperty("points").GetInt64() == checkAt;
+        }, "every plateau-host sample analysed");
         var open = (await OpenPredictionsAsync("leak-host"))[0];
         Assert.Equal("mem.used_percent", open.GetProperty("series").GetString());
         Assert.Equal(95, open.GetProperty("threshold").GetDouble());
