@@ -103,6 +103,41 @@ internal sealed class DecayingHistogram
         return -Math.Log(Math.Min(1.0, 2.0 * tail / ((double)total + _weight)));
     }
 
+    /// <summary>
+    /// Surprise of a point in <paramref name="bin"/> by density: −ln of the mass of all bins no denser than it.
+    /// Unlike a tail it also sees the empty middle of a bimodal series (a level between "day" and "night").
+    /// </summary>
+    public double DensitySurprise(int bin)
+    {
+        float own = _counts[bin], rarer = 0, total = 0;
+        int top = -1, bottom = _counts.Length;
+        for (int i = 0; i < _counts.Length; i++)
+        {
+            float c = _counts[i];
+            if (c <= 0)
+            {
+                continue;
+            }
+
+            total += c;
+            top = i;
+            bottom = Math.Min(bottom, i);
+            if (c <= own)
+            {
+                rarer += c;
+            }
+        }
+
+        if (total <= 0)
+        {
+            return 0;
+        }
+
+        int gap = bin > top ? bin - top : bin < bottom ? bottom - bin : 0;
+        double prior = _weight * Math.Exp(-GapNats * gap);
+        return -Math.Log(Math.Min(1.0, (rarer + prior) / ((double)total + _weight)));
+    }
+
     /// <summary>Surprise of the upper tail only (for magnitudes that are only alarming when large).</summary>
     public double UpperSurprise(int bin)
     {
