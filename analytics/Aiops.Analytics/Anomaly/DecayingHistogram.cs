@@ -2,8 +2,8 @@ namespace Aiops.Analytics.Anomaly;
 
 /// <summary>
 /// Exponentially forgetting histogram used to ask "how rare is a point at least this extreme on this series?".
-/// Callers choose the bin of each point (see <see cref="SignedLogBin"/>); the histogram answers with tail masses
-/// turned into surprise, −ln p, in nats.
+/// Callers choose the bin of each point (see <see cref="SignedLogBin"/>); the histogram answers with tail or
+/// density masses turned into surprise, −ln p, in nats.
 /// </summary>
 /// <remarks>
 /// Forgetting is O(1) per point: instead of shrinking every bin, the weight of each new point grows by 1/(1−α)
@@ -23,7 +23,7 @@ internal sealed class DecayingHistogram
     private readonly float _growth;
     private float _weight = 1f;
 
-    /// <param name="bins">Number of bins (state is 4 bytes per bin plus 8).</param>
+    /// <param name="bins">Number of bins (snapshot: 4 bytes per bin plus 4 for the running weight).</param>
     /// <param name="forgetting">α: each point's weight decays by (1−α) per later point (memory ≈ 1/α points).</param>
     public DecayingHistogram(int bins, double forgetting)
     {
