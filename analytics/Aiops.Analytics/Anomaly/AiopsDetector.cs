@@ -8,8 +8,9 @@ namespace Aiops.Analytics.Anomaly;
 /// <para>Per point, after a warm-up of <see cref="WarmUpPoints"/> points that fixes the location and scale:</para>
 /// <list type="number">
 /// <item>Four standardised views: the value, the step from the previous value, and fast (α 0.1) and slow
-/// (α 0.02) exponential means. Each has a forgetting histogram (memory ≈ 5000 points) that gives the two-sided
-/// tail surprise −ln p of the current point, in nats. Together they see spikes and dips (value, step), level
+/// (α 0.02) exponential means. Each has a forgetting histogram (memory ≈ 5000 points) that gives the surprise
+/// −ln p of the current point, in nats: p is the mass of values no denser than this one for the value view,
+/// the two-sided tail mass for the others. Together they see spikes and dips (value, step), level
 /// shifts and sustained drifts that no single point shows (the means), whatever the distribution's shape.</item>
 /// <item>The four surprises add up (the views are correlated, which is why step 3 exists). The raw surprise is
 /// then ranked against this series' own history of raw surprise (a second forgetting histogram, memory ≈ 10000
@@ -87,11 +88,13 @@ public sealed class AiopsDetector : IStreamingDetector
 
         _fast += FastAlpha * (value - _fast);
         _slow += SlowAlpha * (value - _slow);
+        // The value is judged by density (a level between a bimodal series' usual two is rare even though it
+        // is in no tail); steps and means by their tails, where their anomalies live.
         double surprise =
-            View(0, (value - _mean) / _scale) +
-            View(1, (value - _previous) / _scale) +
-            View(2, (_fast - _mean) / _scale) +
-            View(3, (_slow - _mean) / _scale);
+            View(0, (value - _mean) / _scale, byDensity: true) +
+            View(1, (value - _previous) / _scale, byDensity: false) +
+            View(2, (_fast - _mean) / _scale, byDensity: false) +
+            View(3, (_slow - _mean) / _scale, byDensity: false);
         _previous = value;
 
         int metaBin = (int)Math.Clamp(surprise * MetaBinsPerNat, 0, MetaBins - 1);
@@ -105,11 +108,11 @@ public sealed class AiopsDetector : IStreamingDetector
         return score > memory ? Math.Max(0.0, score - (EchoDiscount * memory)) : 0.0;
     }
 
-    private double View(int view, double z)
+    private double View(int view, double z, bool byDensity)
     {
         var histogram = _views[view];
         int bin = DecayingHistogram.SignedLogBin(z, FeatureBins, FeatureBinsPerNat);
-        double surprise = histogram.TwoSidedSurprise(bin);
+        double surprise = byDensity ? histogram.DensitySurprise(bin) : histogram.TwoSidedSurprise(bin);
         histogram.Add(bin);
         return surprise;
     }

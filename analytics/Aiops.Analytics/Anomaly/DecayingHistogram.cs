@@ -2,8 +2,8 @@ namespace Aiops.Analytics.Anomaly;
 
 /// <summary>
 /// Exponentially forgetting histogram used to ask "how rare is a point at least this extreme on this series?".
-/// Callers choose the bin of each point (see <see cref="SignedLogBin"/>); the histogram answers with tail masses
-/// turned into surprise, −ln p, in nats.
+/// Callers choose the bin of each point (see <see cref="SignedLogBin"/>); the histogram answers with tail or
+/// density masses turned into surprise, −ln p, in nats.
 /// </summary>
 /// <remarks>
 /// Forgetting is O(1) per point: instead of shrinking every bin, the weight of each new point grows by 1/(1−α)
@@ -23,7 +23,7 @@ internal sealed class DecayingHistogram
     private readonly float _growth;
     private float _weight = 1f;
 
-    /// <param name="bins">Number of bins (state is 4 bytes per bin plus 8).</param>
+    /// <param name="bins">Number of bins (snapshot: 4 bytes per bin plus 4 for the running weight).</param>
     /// <param name="forgetting">α: each point's weight decays by (1−α) per later point (memory ≈ 1/α points).</param>
     public DecayingHistogram(int bins, double forgetting)
     {
@@ -101,6 +101,41 @@ internal sealed class DecayingHistogram
 
         double tail = Math.Min(upper + priorUp, lower + priorDown);
         return -Math.Log(Math.Min(1.0, 2.0 * tail / ((double)total + _weight)));
+    }
+
+    /// <summary>
+    /// Surprise of a point in <paramref name="bin"/> by density: −ln of the mass of all bins no denser than it.
+    /// Unlike a tail it also sees the empty middle of a bimodal series (a level between "day" and "night").
+    /// </summary>
+    public double DensitySurprise(int bin)
+    {
+        float own = _counts[bin], rarer = 0, total = 0;
+        int top = -1, bottom = _counts.Length;
+        for (int i = 0; i < _counts.Length; i++)
+        {
+            float c = _counts[i];
+            if (c <= 0)
+            {
+                continue;
+            }
+
+            total += c;
+            top = i;
+            bottom = Math.Min(bottom, i);
+            if (c <= own)
+            {
+                rarer += c;
+            }
+        }
+
+        if (total <= 0)
+        {
+            return 0;
+        }
+
+        int gap = bin > top ? bin - top : bin < bottom ? bottom - bin : 0;
+        double prior = _weight * Math.Exp(-GapNats * gap);
+        return -Math.Log(Math.Min(1.0, (rarer + prior) / ((double)total + _weight)));
     }
 
     /// <summary>Surprise of the upper tail only (for magnitudes that are only alarming when large).</summary>

@@ -27,7 +27,7 @@ public static class NabCommand
             Console.Error.WriteLine(UsageText);
             return 2;
         }
-        catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException
+        catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or UnauthorizedAccessException
                                        or System.Text.Json.JsonException)
         {
             Console.Error.WriteLine($"nab: {ex.Message}");

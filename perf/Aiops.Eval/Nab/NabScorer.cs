@@ -40,6 +40,7 @@ public static class NabScorer
         [.. NabProfile.All.Select(p => Score(files, labels, p))];
 
     /// <summary>Optimises the threshold over the corpus and returns the normalised score for one profile.</summary>
+    /// <exception cref="InvalidDataException">A file has no labels, or a window limit is not one of its row timestamps.</exception>
     public static NabProfileScore Score(IReadOnlyList<NabFileScores> files, NabLabels labels, NabProfile profile)
     {
         var points = new List<Point>();
@@ -48,7 +49,7 @@ public static class NabScorer
         {
             if (!labels.TryGetWindows(file.File, out var windows))
             {
-                throw new ArgumentException($"no labels for '{file.File}'", nameof(files));
+                throw new InvalidDataException($"no labels for '{file.File}'");
             }
 
             AddSweepPoints(file, windows, profile, windowCount, points);
@@ -87,7 +88,7 @@ public static class NabScorer
                 curRight = Array.IndexOf(ts, windows[curWindow].End);
                 if (curRight < 0)
                 {
-                    throw new ArgumentException(
+                    throw new InvalidDataException(
                         $"{file.File}: window end {windows[curWindow].End:yyyy-MM-dd HH:mm:ss} is not a row timestamp");
                 }
 
@@ -121,7 +122,7 @@ public static class NabScorer
 
         if (nextWindow < windows.Length)
         {
-            throw new ArgumentException(
+            throw new InvalidDataException(
                 $"{file.File}: window start {windows[nextWindow].Start:yyyy-MM-dd HH:mm:ss} is not a row timestamp");
         }
     }
