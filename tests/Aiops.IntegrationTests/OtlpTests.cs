@@ -48,6 +48,10 @@ public sealed class OtlpTests(SiloFixture silo) : IClassFixture<SiloFixture>
         Assert.Equal("lab", temperature[3].GetString());
         Assert.Equal("otlp-it", temperature[4].GetString());
 
+        // The SDK's own resource attributes (telemetry.sdk.*) are not tags: an SDK upgrade must not fork the series.
+        var tagKeys = await silo.InfluxRowsAsync("SHOW TAG KEYS FROM otlp_it_temperature");
+        Assert.Equal(["host", "room", "service.name"], tagKeys.Select(r => r[0].GetString()));
+
         // The SDK's default temporality is cumulative: the running total is stored as sent.
         await WaitForRowsAsync("SELECT value FROM otlp_it_requests", 1);
         var total = (await silo.InfluxRowsAsync("SELECT value, host FROM otlp_it_requests"))[0];

@@ -55,8 +55,10 @@ public sealed class OtlpMapResult
 /// <para><b>Tags:</b> the resource attributes, then the data point attributes (a data point attribute overrides a
 /// resource attribute of the same name). <c>host.name</c> becomes <c>host</c>; <c>service.instance.id</c> and
 /// <c>aiops.ci</c> become <c>ci</c>, <c>aiops.ci</c> winning when both are present; a literal <c>host</c>/<c>ci</c>
-/// attribute never overrides one of those mapped keys. Every other key keeps its name (dots included). Scope
-/// attributes are not used. Values are rendered as the OpenTelemetry specification asks of non-OTLP exporters:
+/// attribute never overrides one of those mapped keys. Every other key keeps its name (dots included), except the
+/// resource attributes in <see cref="DroppedResourcePrefixes"/>, which describe the SDK that shipped the point rather
+/// than what was measured: as tags they would fork every series on an SDK upgrade (<c>telemetry.sdk.version</c>),
+/// restarting its history in InfluxDB and its models in the grains. Scope attributes are not used. Values are rendered as the OpenTelemetry specification asks of non-OTLP exporters:
 /// strings as they are, booleans <c>true</c>/<c>false</c>, integers in decimal, doubles in shortest round-trip
 /// invariant form, bytes in base64, arrays and key-value lists as compact JSON. Attributes with an empty key or an
 /// empty rendered value are dropped: line protocol cannot carry an empty tag value, and InfluxDB treats a missing
@@ -82,6 +84,12 @@ public sealed class OtlpMetricsMapper
 
     /// <summary>Default for <c>maxReported</c> in <see cref="Map"/>.</summary>
     public const int DefaultMaxReported = 100;
+
+    /// <summary>
+    /// Resource attribute key prefixes that never become tags: <c>telemetry.sdk.</c>, <c>telemetry.distro.</c>,
+    /// <c>telemetry.auto.</c> (the shipper's own name, language and version).
+    /// </summary>
+    public static readonly IReadOnlyList<string> DroppedResourcePrefixes = ["telemetry.sdk.", "telemetry.distro.", "telemetry.auto."];
 
     // Higher rank wins for the same tag key; equal rank: the later attribute (data point over resource) wins.
     private const int LiteralRank = 0;
@@ -120,7 +128,7 @@ public sealed class OtlpMetricsMapper
             _tags.Clear();
             if (resourceMetrics.Resource is { } resource)
             {
-                AddAttributes(resource.Attributes);
+                AddAttributes(resource.Attributes, isResource: true);
                 _resourceTags.AddRange(_tags);
             }
 
@@ -342,7 +350,7 @@ public sealed class OtlpMetricsMapper
             _tags[key] = tag;
         }
 
-        AddAttributes(attributes);
+        AddAttributes(attributes, isResource: false);
         if (_tags.Count > _maxTagsPerPoint)
         {
             return $"{_tags.Count} tags (resource and data point attributes), over the limit of {_maxTagsPerPoint}";
@@ -404,11 +412,11 @@ public sealed class OtlpMetricsMapper
         }
     }
 
-    private void AddAttributes(RepeatedField<KeyValue> attributes)
+    private void AddAttributes(RepeatedField<KeyValue> attributes, bool isResource)
     {
         foreach (var attribute in attributes)
         {
-            if (attribute.Key.Length == 0)
+            if (attribute.Key.Length == 0 || (isResource && IsDropped(attribute.Key)))
             {
                 continue;
             }
@@ -431,6 +439,19 @@ public sealed class OtlpMetricsMapper
                 _tags[key] = (value, rank);
             }
         }
+    }
+
+    private static bool IsDropped(string key)
+    {
+        foreach (var prefix in DroppedResourcePrefixes)
+        {
+            if (key.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Renders an attribute value as a tag value (OpenTelemetry's rules for non-OTLP exporters).</summary>

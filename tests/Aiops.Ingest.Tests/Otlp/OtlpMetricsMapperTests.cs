@@ -212,6 +212,18 @@ public class OtlpMetricsMapperTests
     }
 
     [Fact]
+    public void Map_TelemetrySdkResourceAttributes_AreNotTags()
+    {
+        var request = Request(
+            Resource(("telemetry.sdk.name", Str("opentelemetry")), ("telemetry.sdk.version", Str("1.20.1")), ("telemetry.distro.name", Str("d")), ("telemetry.auto.version", Str("1")), ("service.name", Str("s"))),
+            Gauge("g", NumberDouble(1, T, ("telemetry.sdk.custom", Str("kept on a data point")))));
+
+        var (text, _) = Map(request);
+
+        Assert.Equal($"g,service.name=s,telemetry.sdk.custom=kept\\ on\\ a\\ data\\ point value=1 {T}\n", text);
+    }
+
+    [Fact]
     public void Map_TagValueWithNewline_RejectsThatPointAndKeepsNeighbours()
     {
         var request = Request(Resource(), Gauge("g", NumberDouble(1, T), NumberDouble(2, T, ("bad", Str("a\nb"))), NumberDouble(3, T)));
