@@ -123,15 +123,16 @@ public sealed class OtlpTests(SiloFixture silo) : IClassFixture<SiloFixture>
     }
 
     [Fact]
-    public async Task Export_AllAccepted_HasNoPartialSuccess()
+    public async Task Export_GzipCompressedAllAccepted_HasNoPartialSuccess()
     {
+        // The OpenTelemetry Collector's OTLP exporter compresses with gzip by default.
         var client = new MetricsService.MetricsServiceClient(silo.Grpc);
         var request = new ExportMetricsServiceRequest
         {
             ResourceMetrics = { new ResourceMetrics { ScopeMetrics = { new ScopeMetrics { Metrics = { new Metric { Name = "otlp.ok", Sum = new Sum { DataPoints = { new NumberDataPoint { AsInt = 1, TimeUnixNano = BaseNs } } } } } } } } },
         };
 
-        var response = await client.ExportAsync(request);
+        var response = await client.ExportAsync(request, new Metadata { { "grpc-internal-encoding-request", "gzip" } });
 
         Assert.Null(response.PartialSuccess);
         await WaitForRowsAsync("SELECT value FROM otlp_ok", 1);
