@@ -39,6 +39,6 @@ public static class IngestExtensions
     public static IEndpointConventionBuilder MapAiopsIngest(this IEndpointRouteBuilder app)
     {
         app.MapLineProtocolApi();
-        return app.MapGrpcService<TelemetryIngestService>();
+        return new Otlp.CompositeEndpointConventionBuilder(app.MapGrpcService<TelemetryIngestService>(), app.MapGrpcService<Otlp.OtlpMetricsService>());
     }
 }
