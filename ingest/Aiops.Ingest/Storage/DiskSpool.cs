@@ -299,9 +299,46 @@ public sealed partial class DiskSpool : IDisposable
             }
 
             _disposed = true;
+            var empty = _records.Count == 0;
+            if (empty && _write is { } write)
+            {
+                CloseWriteLocked();
+                DeleteSegmentLocked(write);
+            }
+
             CloseWriteLocked();
             _cursor.Dispose();
-            _lockStream.Dispose();
+            if (empty && _segments.Count == 0)
+            {
+                // Nothing to replay: leave no files behind (the cursor means nothing without segments). The lock file
+                // goes while still held, so a process waiting for it creates a fresh one.
+                TryDelete(Path.Combine(Directory, CursorFile));
+                TryDelete(Path.Combine(Directory, LockFile));
+                _lockStream.Dispose();
+                try
+                {
+                    System.IO.Directory.Delete(Directory);
+                }
+                catch (IOException)
+                {
+                    // Not empty (someone else's files) or already gone: either way nothing of ours is left.
+                }
+            }
+            else
+            {
+                _lockStream.Dispose();
+            }
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
         }
     }
 
@@ -422,7 +459,9 @@ public sealed partial class DiskSpool : IDisposable
         }
 
         files.Sort((a, b) => a.Id.CompareTo(b.Id));
-        _nextSegmentId = files.Count == 0 ? 1 : files[^1].Id + 1;
+        // New ids must stay above the cursor's segment even when every segment is gone (crash right after the spool
+        // emptied): a lower id would read as "already replayed" on the next start.
+        _nextSegmentId = Math.Max(files.Count == 0 ? 0 : files[^1].Id, Math.Max(cursorSegment, 0)) + 1;
         long recoveredRecords = 0, recoveredPoints = 0;
         foreach (var (id, path) in files)
         {

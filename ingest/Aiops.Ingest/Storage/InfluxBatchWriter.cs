@@ -482,8 +482,10 @@ public sealed partial class InfluxBatchWriter : BackgroundService, ITelemetrySin
                     switch (result.Outcome)
                     {
                         case SendOutcome.Written:
-                            spool.RemoveHead();
+                            // Count before removing: FlushAsync returns once the spool is empty, and its callers
+                            // expect the counters to include what was just written.
                             Interlocked.Add(ref _pointsReplayed, record.Points);
+                            spool.RemoveHead();
                             if (_influxDown)
                             {
                                 LogReplayResumed(_logger, spool.Points, spool.Records);

@@ -33,7 +33,7 @@ public sealed class InfluxHealthCheck(InfluxBatchWriter writer) : IHealthCheck
         {
             var spool = writer.Spool!;
             return HealthCheckResult.Degraded(
-                $"{(reachable ? "replaying spool" : "InfluxDB does not answer /ping; spooling")}: {writer.SpooledPoints} points, {spool.Bytes} of {spool.MaxBytes} bytes");
+                $"{(reachable ? "replaying spool" : "InfluxDB does not answer /ping; batches go to the spool")}: {writer.SpooledPoints} points, {spool.Bytes} of {spool.MaxBytes} bytes");
         }
 
         return HealthCheckResult.Healthy($"InfluxDB reachable; {writer.QueuedPoints} points queued");

@@ -120,6 +120,33 @@ public sealed class DiskSpoolTests : IDisposable
     }
 
     [Fact]
+    public void Open_CursorLeftBehindByCrashOnEmptySpool_NewRecordsSurviveNextRestart()
+    {
+        byte[] cursor;
+        using (var spool = DiskSpool.Open(_dir, _logger))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                spool.TryAppend(Payload(i), 1);
+            }
+
+            Drain(spool);
+            cursor = File.ReadAllBytes(Path.Combine(_dir, "cursor"));
+        }
+
+        // A crash instead of a clean dispose leaves the cursor of the emptied spool, and no segment.
+        Directory.CreateDirectory(_dir);
+        File.WriteAllBytes(Path.Combine(_dir, "cursor"), cursor);
+        using (var spool = DiskSpool.Open(_dir, _logger))
+        {
+            spool.TryAppend(Payload(7), 1);
+        }
+
+        using var reopened = DiskSpool.Open(_dir, _logger);
+        Assert.Equal([(Text(7), 1)], Drain(reopened));
+    }
+
+    [Fact]
     public void Open_GarbageSegment_StartsEmptyWithoutThrowing()
     {
         Directory.CreateDirectory(_dir);
@@ -172,6 +199,30 @@ public sealed class DiskSpoolTests : IDisposable
         Drain(spool);
         Assert.Empty(Segments());
         Assert.Equal(0, spool.Bytes);
+    }
+
+    [Fact]
+    public void Dispose_EmptySpool_RemovesItsDirectory()
+    {
+        using (var spool = DiskSpool.Open(_dir, _logger))
+        {
+            spool.TryAppend(Payload(0), 1);
+            Drain(spool);
+        }
+
+        Assert.False(Directory.Exists(_dir));
+    }
+
+    [Fact]
+    public void Dispose_NonEmptySpool_KeepsSegmentsForNextOpen()
+    {
+        using (var spool = DiskSpool.Open(_dir, _logger))
+        {
+            spool.TryAppend(Payload(0), 1);
+        }
+
+        using var reopened = DiskSpool.Open(_dir, _logger);
+        Assert.Equal([(Text(0), 1)], Drain(reopened));
     }
 
     [Fact]
