@@ -228,53 +228,108 @@ public sealed partial class DiskSpool : IDisposable
     /// </summary>
     public bool TryPeek(out SpoolRecord record)
     {
+        var one = new List<SpoolRecord>(1);
+        var found = PeekHead(1, one) == 1;
+        record = found ? one[0] : default;
+        return found;
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="max"/> of the oldest records, oldest first, into <paramref name="into"/> without
+    /// removing them (the caller disposes them). A corrupt record at the head is logged and dropped; one further back
+    /// ends the read, to be dropped once it reaches the head, so that removal stays strictly FIFO. Returns the count read.
+    /// </summary>
+    public int PeekHead(int max, List<SpoolRecord> into)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            while (_records.TryPeek(out var head))
+            var count = 0;
+            while (count == 0 && _records.TryPeek(out var head))
             {
-                var segment = _segments[head.SegmentId];
-                var buffer = new PooledBuffer(HeaderSize + head.Length);
-                var span = buffer.GetSpan(HeaderSize + head.Length)[..(HeaderSize + head.Length)];
-                string? problem = null;
-                try
+                if (TryReadLocked(head, out var record))
                 {
-                    using var handle = segment.Handle is { } h ? null : File.OpenHandle(segment.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                    var read = ReadFully(segment.Handle ?? handle!, span, head.Offset);
-                    problem = read < span.Length ? "file shorter than its index" : Validate(span, head);
+                    into.Add(record);
+                    count++;
                 }
-                catch (IOException ex)
+                else
                 {
-                    problem = ex.Message;
+                    RemoveHeadLocked();
                 }
-
-                if (problem is null)
-                {
-                    // Keep only the payload: the header has been checked and the caller sends the bytes as they are.
-                    span[HeaderSize..].CopyTo(span);
-                    buffer.Advance(head.Length);
-                    record = new SpoolRecord(buffer, head.Points);
-                    return true;
-                }
-
-                buffer.Dispose();
-                LogCorruptOnRead(_logger, segment.Path, head.Offset, head.Points, problem);
-                RemoveHeadLocked();
             }
 
-            record = default;
-            return false;
+            if (count == 0)
+            {
+                return 0;
+            }
+
+            foreach (var next in _records.Skip(1))
+            {
+                if (count == max || !TryReadLocked(next, out var record, logProblem: false))
+                {
+                    break;
+                }
+
+                into.Add(record);
+                count++;
+            }
+
+            return count;
         }
     }
 
     /// <summary>Removes the oldest record (the one <see cref="TryPeek"/> returned) and deletes segments left empty.</summary>
-    public void RemoveHead()
+    public void RemoveHead() => RemoveHead(1);
+
+    /// <summary>Removes the <paramref name="count"/> oldest records and deletes segments left empty.</summary>
+    public void RemoveHead(int count)
     {
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            RemoveHeadLocked();
+            for (var i = 0; i < count; i++)
+            {
+                RemoveHeadLocked();
+            }
         }
+    }
+
+    private bool TryReadLocked(RecordRef at, out SpoolRecord record, bool logProblem = true)
+    {
+        var segment = _segments[at.SegmentId];
+        var buffer = new PooledBuffer(HeaderSize + at.Length);
+        var span = buffer.GetSpan(HeaderSize + at.Length)[..(HeaderSize + at.Length)];
+        string? problem;
+        try
+        {
+            // The segment being written is read through its own handle; older ones are opened per read (rare: replay).
+            using var handle = segment.Handle is null ? File.OpenHandle(segment.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete) : null;
+            var read = ReadFully(segment.Handle ?? handle!, span, at.Offset);
+            problem = read < span.Length ? "file shorter than its index" : Validate(span, at);
+        }
+        catch (IOException ex)
+        {
+            problem = ex.Message;
+        }
+
+        if (problem is null)
+        {
+            // Keep only the payload: the header has been checked and the caller sends the bytes as they are.
+            span[HeaderSize..].CopyTo(span);
+            buffer.Advance(at.Length);
+            record = new SpoolRecord(buffer, at.Points);
+            return true;
+        }
+
+        buffer.Dispose();
+        if (logProblem)
+        {
+            LogCorruptOnRead(_logger, segment.Path, at.Offset, at.Points, problem);
+        }
+
+        record = default;
+        return false;
     }
 
     /// <summary>fsyncs the segment being written.</summary>

@@ -437,6 +437,7 @@ public sealed partial class InfluxBatchWriter : BackgroundService, ITelemetrySin
     {
         var spool = _spool!;
         var backoff = TimeSpan.FromMilliseconds(100);
+        var records = new List<SpoolRecord>(_options.MaxConcurrentWrites);
         try
         {
             await _databaseReady.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
@@ -471,42 +472,71 @@ public sealed partial class InfluxBatchWriter : BackgroundService, ITelemetrySin
                     continue;
                 }
 
-                if (!spool.TryPeek(out var record))
+                // Up to MaxConcurrentWrites records at once, so that replay keeps up with ingest as direct writes do
+                // (all new batches go through the spool until it is empty). Removal stays FIFO: only the prefix that
+                // InfluxDB answered for is removed; a record written after a failed one is sent again later
+                // (at-least-once, idempotent thanks to explicit timestamps).
+                records.Clear();
+                if (spool.PeekHead(_options.MaxConcurrentWrites, records) == 0)
                 {
                     continue;
                 }
 
-                using (record)
+                SendResult[] results;
+                try
                 {
-                    var result = await SendOnceAsync(record.Payload, record.Points, stoppingToken).ConfigureAwait(false);
-                    switch (result.Outcome)
+                    var sends = new Task<SendResult>[records.Count];
+                    for (var i = 0; i < records.Count; i++)
                     {
-                        case SendOutcome.Written:
-                            // Count before removing: FlushAsync returns once the spool is empty, and its callers
-                            // expect the counters to include what was just written.
-                            Interlocked.Add(ref _pointsReplayed, record.Points);
-                            spool.RemoveHead();
-                            if (_influxDown)
-                            {
-                                LogReplayResumed(_logger, spool.Points, spool.Records);
-                                _influxDown = false;
-                            }
+                        sends[i] = SendOnceAsync(records[i].Payload, records[i].Points, stoppingToken);
+                    }
 
-                            backoff = TimeSpan.FromMilliseconds(100);
-                            break;
-                        case SendOutcome.Refused:
-                            spool.RemoveHead();
-                            break;
-                        case SendOutcome.Transient:
-                            _metrics.WriteRetries.Increment();
-                            MarkDown(record.Points, result.Failure);
-                            await DelayAsync(result.RetryAfter ?? backoff, stoppingToken).ConfigureAwait(false);
-                            backoff = NextBackoff(backoff);
-                            break;
-                        case SendOutcome.Cancelled:
-                            return;
+                    results = await Task.WhenAll(sends).ConfigureAwait(false);
+                }
+                finally
+                {
+                    foreach (var record in records)
+                    {
+                        record.Dispose();
                     }
                 }
+
+                var done = 0;
+                while (done < results.Length && results[done].Outcome is SendOutcome.Written or SendOutcome.Refused)
+                {
+                    if (results[done].Outcome == SendOutcome.Written)
+                    {
+                        // Count before removing: FlushAsync returns once the spool is empty, and its callers expect
+                        // the counters to include what was just written.
+                        Interlocked.Add(ref _pointsReplayed, records[done].Points);
+                    }
+
+                    done++;
+                }
+
+                spool.RemoveHead(done);
+                if (done == results.Length)
+                {
+                    if (_influxDown && results.Any(r => r.Outcome == SendOutcome.Written))
+                    {
+                        LogReplayResumed(_logger, spool.Points, spool.Records);
+                        _influxDown = false;
+                    }
+
+                    backoff = TimeSpan.FromMilliseconds(100);
+                    continue;
+                }
+
+                var failed = results[done];
+                if (failed.Outcome == SendOutcome.Cancelled)
+                {
+                    return;
+                }
+
+                _metrics.WriteRetries.Increment();
+                MarkDown(records[done].Points, failed.Failure);
+                await DelayAsync(failed.RetryAfter ?? backoff, stoppingToken).ConfigureAwait(false);
+                backoff = NextBackoff(backoff);
             }
         }
         catch (OperationCanceledException)

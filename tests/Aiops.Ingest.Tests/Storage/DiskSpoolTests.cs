@@ -53,6 +53,25 @@ public sealed class DiskSpoolTests : IDisposable
     }
 
     [Fact]
+    public void PeekHead_ThenRemoveHeadCount_ReadsOldestInOrderAndRemovesThem()
+    {
+        using var spool = DiskSpool.Open(_dir, _logger);
+        for (var i = 0; i < 5; i++)
+        {
+            spool.TryAppend(Payload(i), 1);
+        }
+
+        var records = new List<SpoolRecord>();
+        Assert.Equal(3, spool.PeekHead(3, records));
+        Assert.Equal([Text(0), Text(1), Text(2)], records.Select(r => Encoding.UTF8.GetString(r.Payload.WrittenSpan)));
+        records.ForEach(r => r.Dispose());
+
+        spool.RemoveHead(2);
+
+        Assert.Equal([(Text(2), 1), (Text(3), 1), (Text(4), 1)], Drain(spool));
+    }
+
+    [Fact]
     public void Open_AfterRestart_ReplaysRemainingRecordsOnly()
     {
         using (var spool = DiskSpool.Open(_dir, _logger))

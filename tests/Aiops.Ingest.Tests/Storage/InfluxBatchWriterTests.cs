@@ -143,6 +143,23 @@ public sealed class InfluxBatchWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task Enqueue_InfluxAnswers503OnEveryThirdWrite_NoPointLost()
+    {
+        var metrics = new AiopsMetrics();
+        await using var writer = await StartAsync(Options(), metrics);
+        _influx.Up = true;
+        _influx.FailEvery = 3;
+        var lines = Lines(0, 300);
+        EnqueueInRequestsOf(writer, lines, 10);
+        await writer.FlushAsync(Timeout());
+
+        // Concurrent replay may write a batch twice (it follows a failed one); InfluxDB keeps one copy per timestamp.
+        Assert.Equal(lines.Order(), _influx.Written.Distinct().Order());
+        Assert.True(metrics.WriteRetries.Value > 0);
+        Assert.True(metrics.PointsWritten.Value >= 300);
+    }
+
+    [Fact]
     public async Task Enqueue_BatchRefusedWith400_CountedAsFailedAndNotSpooled()
     {
         var metrics = new AiopsMetrics();
@@ -246,6 +263,11 @@ public sealed class InfluxBatchWriterTests : IDisposable
 
         public volatile bool RefuseWith400;
 
+        /// <summary>When above 0, every n-th write answers 503.</summary>
+        public int FailEvery;
+
+        private int _writes;
+
         public List<string> Written => [.. _written];
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -258,6 +280,11 @@ public sealed class InfluxBatchWriterTests : IDisposable
             var path = request.RequestUri!.AbsolutePath;
             if (path == "/write")
             {
+                if (FailEvery > 0 && Interlocked.Increment(ref _writes) % FailEvery == 0)
+                {
+                    return new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { Content = new StringContent("overloaded") };
+                }
+
                 if (RefuseWith400)
                 {
                     return new HttpResponseMessage(HttpStatusCode.BadRequest) { Content = new StringContent("{\"error\":\"field type conflict\"}") };
