@@ -22,6 +22,10 @@ public sealed class SpoolTests(SpoolSiloFixture silo) : IClassFixture<SpoolSiloF
     [Fact]
     public async Task HttpWrite_InfluxStoppedAndRestarted_EveryPointArrivesExactlyOnce()
     {
+        // Deltas, not absolute values: the other test of this class may have run first in the same silo.
+        var spooledBefore = await MetricAsync("aiops_points_spooled_total");
+        var replayedBefore = await MetricAsync("aiops_points_replayed_total");
+        var writtenBefore = await MetricAsync("aiops_points_written_total");
         double expectedSum = 0;
         var next = 0;
 
@@ -48,7 +52,7 @@ public sealed class SpoolTests(SpoolSiloFixture silo) : IClassFixture<SpoolSiloF
         }
 
         // Accepted while InfluxDB is down: the batches must be on disk, and readiness degraded but not failed.
-        await SiloFixture.WaitUntilAsync(async () => await MetricAsync("aiops_points_spooled_total") >= 2000, "2000 points spooled");
+        await SiloFixture.WaitUntilAsync(async () => await MetricAsync("aiops_points_spooled_total") - spooledBefore >= 2000, "2000 points spooled");
         Assert.True(await MetricAsync("aiops_spool_bytes") > 0);
         using (var ready = await silo.Http.GetAsync("/readyz"))
         {
@@ -66,13 +70,44 @@ public sealed class SpoolTests(SpoolSiloFixture silo) : IClassFixture<SpoolSiloF
         Assert.Equal(2999, row[4].GetInt64());
         Assert.Equal(3000, row[5].GetInt64());
         // Every spooled point was replayed, and the replay wrote no more points than were spooled.
-        Assert.Equal(await MetricAsync("aiops_points_spooled_total"), await MetricAsync("aiops_points_replayed_total"));
-        Assert.Equal(3000, await MetricAsync("aiops_points_written_total"));
+        Assert.Equal(await MetricAsync("aiops_points_spooled_total") - spooledBefore, await MetricAsync("aiops_points_replayed_total") - replayedBefore);
+        Assert.Equal(3000, await MetricAsync("aiops_points_written_total") - writtenBefore);
     }
 
-    private async Task<long> CountAsync()
+    [Fact]
+    public async Task SiloRestart_WhileInfluxDown_SpooledPointsReplayedByNextSilo()
     {
-        var rows = await silo.InfluxRowsAsync("SELECT count(value) FROM it_spool");
+        await silo.StopInfluxAsync();
+        var body = new StringBuilder();
+        double expectedSum = 0;
+        for (var i = 0; i < 1500; i++)
+        {
+            body.Append(CultureInfo.InvariantCulture, $"it_spool_restart,host=r{i % 3} value={i * 0.25} {BaseNs + i * 1_000_000_000L}\n");
+            expectedSum += i * 0.25;
+        }
+
+        using (var response = await silo.Http.PostAsync("/write", new StringContent(body.ToString())))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        }
+
+        // Stop right away: part of the points may still be in memory, and shutdown must put them in the spool too.
+        await silo.RestartSiloAsync();
+        Assert.Equal(1500, await MetricAsync("aiops_spool_points"));
+        Assert.Equal(0, await MetricAsync("aiops_points_written_total"));
+
+        await silo.StartInfluxAsync();
+        await SiloFixture.WaitUntilAsync(async () => await CountAsync("it_spool_restart") == 1500, "spool replayed by the new silo", TimeSpan.FromSeconds(60));
+        var row = (await silo.InfluxRowsAsync("SELECT count(value), sum(value) FROM it_spool_restart"))[0];
+        Assert.Equal(1500, row[1].GetInt64());
+        Assert.Equal(expectedSum, row[2].GetDouble());
+        await SiloFixture.WaitUntilAsync(async () => await MetricAsync("aiops_spool_records") == 0, "spool empty");
+        Assert.Equal(1500, await MetricAsync("aiops_points_replayed_total"));
+    }
+
+    private async Task<long> CountAsync(string measurement = "it_spool")
+    {
+        var rows = await silo.InfluxRowsAsync($"SELECT count(value) FROM {measurement}");
         return rows.Count == 0 ? 0 : rows[0][1].GetInt64();
     }
 
@@ -104,7 +139,7 @@ public sealed class SpoolSiloFixture : IAsyncLifetime
 
     public string Database { get; } = "aiops_spool";
 
-    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
+    public HttpClient Http { get; private set; } = new() { Timeout = TimeSpan.FromSeconds(60) };
 
     private HttpClient Influx { get; set; } = null!;
 
@@ -112,6 +147,23 @@ public sealed class SpoolSiloFixture : IAsyncLifetime
     {
         await StartInfluxAsync();
         Influx = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_influxPort}"), Timeout = TimeSpan.FromSeconds(30) };
+        await StartSiloAsync();
+    }
+
+    /// <summary>Stops the silo (as a host shutdown does) and starts a new one on the same spool directory.</summary>
+    public async Task RestartSiloAsync()
+    {
+        await _app!.StopAsync();
+        await _app.DisposeAsync();
+        _app = null;
+        Http.Dispose();
+        Http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        await StartSiloAsync();
+    }
+
+    private async Task StartSiloAsync()
+    {
+        // Fresh ports on every start: the previous silo's may linger in TIME_WAIT.
         var httpPort = FreePort();
         var settings = new Dictionary<string, string?>
         {

@@ -79,6 +79,7 @@ public sealed partial class InfluxBatchWriter : BackgroundService, ITelemetrySin
         metrics.RegisterGauge("aiops_spool_bytes", "Bytes of the on-disk spool's segment files.", () => _spool?.Bytes ?? 0);
         metrics.RegisterGauge("aiops_spool_max_bytes", "Size cap of the on-disk spool (Influx:SpoolMaxBytes).", () => _spool?.MaxBytes ?? 0);
         metrics.RegisterGauge("aiops_spool_records", "Batches waiting in the on-disk spool.", () => _spool?.Records ?? 0);
+        metrics.RegisterGauge("aiops_spool_points", "Points waiting in the on-disk spool.", () => _spool?.Points ?? 0);
         // Monotonic counters; registered through the gauge hook because AiopsMetrics has no counter registration.
         metrics.RegisterGauge("aiops_points_spooled_total", "Points written to the on-disk spool.", () => Interlocked.Read(ref _pointsSpooled));
         metrics.RegisterGauge("aiops_points_replayed_total", "Points replayed from the on-disk spool to InfluxDB.", () => Interlocked.Read(ref _pointsReplayed));
