@@ -56,6 +56,44 @@ public sealed class InfluxOptions
     /// <summary>Creates <see cref="Database"/> at start-up on v1 (default true).</summary>
     public bool CreateDatabase { get; set; } = true;
 
+    /// <summary>
+    /// Folder of the on-disk spool (default: <c>{Aiops:DataDirectory}/spool/{Database}</c>, or
+    /// <c>{content root}/.data/spool/{Database}</c> when <c>Aiops:DataDirectory</c> is not set). The default ends with the
+    /// database (or v2 bucket) so that spooled batches are replayed only to the database they were written for, and so
+    /// that two silos in one process writing to different databases never share a spool (the spool is locked).
+    /// </summary>
+    public string? SpoolDirectory { get; set; }
+
+    /// <summary>Size cap of the spool in bytes (default 1 GiB, <see cref="DiskSpool.DefaultMaxBytes"/>); 0 disables spooling.</summary>
+    public long SpoolMaxBytes { get; set; } = DiskSpool.DefaultMaxBytes;
+
+    /// <summary>Size of one spool segment file in bytes (default 16 MiB, <see cref="DiskSpool.DefaultSegmentBytes"/>).</summary>
+    public long SpoolSegmentBytes { get; set; } = DiskSpool.DefaultSegmentBytes;
+
+    /// <summary>
+    /// fsync the spool after every record (default false: each record is written to the OS at once, which survives a
+    /// process crash, and fsynced on segment roll and shutdown; true also survives power loss at one disk flush per batch).
+    /// </summary>
+    public bool SpoolFsyncEachRecord { get; set; }
+
+    /// <summary>Resolves <see cref="SpoolDirectory"/> against its defaults (see there).</summary>
+    public string ResolveSpoolDirectory(string? dataDirectory, string contentRoot)
+    {
+        if (!string.IsNullOrWhiteSpace(SpoolDirectory))
+        {
+            return Path.GetFullPath(SpoolDirectory, contentRoot);
+        }
+
+        var root = string.IsNullOrWhiteSpace(dataDirectory) ? Path.Combine(contentRoot, ".data") : Path.GetFullPath(dataDirectory, contentRoot);
+        var target = ApiVersion == "v2" ? Bucket ?? Database : Database;
+        foreach (var c in Path.GetInvalidFileNameChars())
+        {
+            target = target.Replace(c, '_');
+        }
+
+        return Path.Combine(root, "spool", target);
+    }
+
     internal void Validate()
     {
         if (!Uri.TryCreate(Url, UriKind.Absolute, out _))
@@ -76,6 +114,11 @@ public sealed class InfluxOptions
         if (LingerMs < 1 || MaxConcurrentWrites < 1 || MaxQueuedPoints < BatchSize)
         {
             throw new InvalidOperationException("Influx:LingerMs and Influx:MaxConcurrentWrites must be ≥ 1 and Influx:MaxQueuedPoints ≥ Influx:BatchSize.");
+        }
+
+        if (SpoolMaxBytes < 0 || (SpoolMaxBytes > 0 && SpoolSegmentBytes < 1024))
+        {
+            throw new InvalidOperationException($"Influx:SpoolMaxBytes must be ≥ 0 (0 = no spool) and Influx:SpoolSegmentBytes ≥ 1024, not {SpoolMaxBytes} and {SpoolSegmentBytes}.");
         }
     }
 }
