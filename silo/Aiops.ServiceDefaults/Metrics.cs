@@ -96,6 +96,10 @@ public sealed class AiopsMetrics
 
     public Counter WriteRetries { get; } = new("aiops_influx_write_retries_total", "InfluxDB write attempts retried after a transient failure.");
 
+    public Counter PointsSpooled { get; } = new("aiops_points_spooled_total", "Points written to the on-disk spool while InfluxDB was down or slow.");
+
+    public Counter PointsReplayed { get; } = new("aiops_points_replayed_total", "Points replayed from the on-disk spool to InfluxDB.");
+
     public Counter RequestsOverloaded { get; } = new("aiops_ingest_overloaded_total", "Ingest requests refused with 503 / RESOURCE_EXHAUSTED because the write queue was full.");
 
     public Counter SamplesRouted { get; } = new("aiops_samples_routed_total", "Numeric samples delivered to entity grains.");
@@ -125,7 +129,7 @@ public sealed class AiopsMetrics
         foreach (var c in new[]
                  {
                      PointsReceived, PointsAccepted, PointsRejected, PointsUnrouted, PointsWritten, PointsWriteFailed,
-                     WriteRetries, RequestsOverloaded, SamplesRouted, SamplesDropped, GrainCallsFailed,
+                     WriteRetries, PointsSpooled, PointsReplayed, RequestsOverloaded, SamplesRouted, SamplesDropped, GrainCallsFailed,
                  })
         {
             sb.Append("# HELP ").Append(c.Name).Append(' ').Append(c.Help).Append('\n');

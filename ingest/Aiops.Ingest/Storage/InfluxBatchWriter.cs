@@ -47,8 +47,6 @@ public sealed partial class InfluxBatchWriter : BackgroundService, ITelemetrySin
     private int _openPoints;
     private long _openSince;
     private long _queuedPoints;
-    private long _pointsSpooled;
-    private long _pointsReplayed;
     private volatile bool _influxDown;
     private bool _stopped;
 
@@ -81,8 +79,6 @@ public sealed partial class InfluxBatchWriter : BackgroundService, ITelemetrySin
         metrics.RegisterGauge("aiops_spool_records", "Batches waiting in the on-disk spool.", () => _spool?.Records ?? 0);
         metrics.RegisterGauge("aiops_spool_points", "Points waiting in the on-disk spool.", () => _spool?.Points ?? 0);
         // Monotonic counters; registered through the gauge hook because AiopsMetrics has no counter registration.
-        metrics.RegisterGauge("aiops_points_spooled_total", "Points written to the on-disk spool.", () => Interlocked.Read(ref _pointsSpooled));
-        metrics.RegisterGauge("aiops_points_replayed_total", "Points replayed from the on-disk spool to InfluxDB.", () => Interlocked.Read(ref _pointsReplayed));
     }
 
     /// <summary>
@@ -134,7 +130,7 @@ public sealed partial class InfluxBatchWriter : BackgroundService, ITelemetrySin
                 // After the final drain at shutdown nothing sends any more: keep late points on disk if we can.
                 if (_spool?.TryAppend(lines, pointCount) == true)
                 {
-                    Interlocked.Add(ref _pointsSpooled, pointCount);
+                    _metrics.PointsSpooled.Add(pointCount);
                 }
                 else
                 {
@@ -419,7 +415,7 @@ public sealed partial class InfluxBatchWriter : BackgroundService, ITelemetrySin
             return false;
         }
 
-        Interlocked.Add(ref _pointsSpooled, batch.Points);
+        _metrics.PointsSpooled.Add(batch.Points);
         _spoolSignal.Writer.TryWrite(true);
         return true;
     }
@@ -509,7 +505,7 @@ public sealed partial class InfluxBatchWriter : BackgroundService, ITelemetrySin
                     {
                         // Count before removing: FlushAsync returns once the spool is empty, and its callers expect
                         // the counters to include what was just written.
-                        Interlocked.Add(ref _pointsReplayed, records[done].Points);
+                        _metrics.PointsReplayed.Add(records[done].Points);
                     }
 
                     done++;
