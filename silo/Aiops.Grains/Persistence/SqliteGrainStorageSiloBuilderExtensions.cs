@@ -8,7 +8,9 @@ using Orleans.Serialization;
 using Orleans.Serialization.Serializers;
 using Orleans.Storage;
 
-namespace Aiops.Grains.Persistence;
+using Aiops.Grains.Persistence;
+
+namespace Orleans.Hosting;
 
 /// <summary>Registers <see cref="SqliteGrainStorage"/> on a silo, the way Orleans' own storage providers register.</summary>
 public static class SqliteGrainStorageSiloBuilderExtensions
