@@ -220,6 +220,41 @@ public sealed class SqliteGrainStorageTests : IDisposable
     }
 
     [Fact]
+    public async Task WriteStateAsync_RacingWritersWithSameETag_ExactlyOneWins()
+    {
+        // Two activations of one grain (e.g. during a silo failover) both hold ETag 1 and write at once.
+        const int Writers = 16;
+        var storage = Open();
+        await storage.WriteStateAsync(StateName, Host1, new TestGrainState<EntityAnalyticsState>(new() { PointCount = 1 }));
+        var copies = new List<TestGrainState<EntityAnalyticsState>>();
+        for (var i = 0; i < Writers; i++)
+        {
+            var copy = await Read(storage, Host1);
+            copy.State.PointCount = 100 + i;
+            copies.Add(copy);
+        }
+
+        var outcomes = await Task.WhenAll(copies.Select(c => Task.Run(async () =>
+        {
+            try
+            {
+                await storage.WriteStateAsync(StateName, Host1, c);
+                return true;
+            }
+            catch (InconsistentStateException)
+            {
+                return false;
+            }
+        })));
+
+        Assert.Single(outcomes, won => won);
+        var winner = copies[Array.IndexOf(outcomes, true)];
+        var stored = await Read(storage, Host1);
+        Assert.Equal("2", stored.ETag);
+        Assert.Equal(winner.State.PointCount, stored.State.PointCount);
+    }
+
+    [Fact]
     public async Task ReadStateAsync_SameGrainOtherStateNameOrService_IsIndependent()
     {
         var storage = Open();
