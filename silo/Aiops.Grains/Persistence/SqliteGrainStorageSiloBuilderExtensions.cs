@@ -1,3 +1,4 @@
+using Aiops.Grains.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,8 +9,8 @@ using Orleans.Serialization;
 using Orleans.Serialization.Serializers;
 using Orleans.Storage;
 
-using Aiops.Grains.Persistence;
-
+// Orleans' convention: provider registrations live in Orleans.Hosting, so AddSqliteGrainStorage is found beside
+// AddMemoryGrainStorage without an extra using.
 namespace Orleans.Hosting;
 
 /// <summary>Registers <see cref="SqliteGrainStorage"/> on a silo, the way Orleans' own storage providers register.</summary>
