@@ -70,7 +70,7 @@ public static class AiopsHost
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
-            silo.AddMemoryGrainStorageAsDefault();
+            silo.AddSqliteGrainStorageAsDefault(o => o.DataDirectory = builder.Configuration["Aiops:DataDirectory"] ?? o.DataDirectory);
             silo.AddMemoryGrainStorage("PubSubStore");
             silo.AddMemoryStreams(Abstractions.Models.AnomalyStreams.Provider);
         });
