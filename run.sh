@@ -39,7 +39,7 @@ dotnet build -c Release -v quiet -nologo silo/Aiops.Silo/Aiops.Silo.csproj
 if [ "$demo" = 1 ]; then dotnet build -c Release -v quiet -nologo perf/Aiops.LoadGen/Aiops.LoadGen.csproj; fi
 
 silo_dir=$PWD/silo/Aiops.Silo/bin/Release/net10.0
-Influx__Url="http://127.0.0.1:$influx_port" dotnet "$silo_dir/Aiops.Silo.dll" --contentRoot "$silo_dir" &
+Influx__Url="http://127.0.0.1:$influx_port" Aiops__DataDirectory="$data_dir" dotnet "$silo_dir/Aiops.Silo.dll" --contentRoot "$silo_dir" &
 pids+=($!)
 
 for _ in $(seq 1 300); do

@@ -20,6 +20,9 @@ public class SiloFixture : IAsyncLifetime
 
     public string Database { get; } = "aiops_it_" + Guid.NewGuid().ToString("N")[..10];
 
+    /// <summary>Grain state (SQLite) and spool of this fixture only, removed on dispose.</summary>
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "aiops-it-" + Guid.NewGuid().ToString("N")[..10]);
+
     public int HttpPort { get; } = FreePort();
 
     public int GrpcPort { get; } = FreePort();
@@ -44,6 +47,8 @@ public class SiloFixture : IAsyncLifetime
             ["Aiops:SiloPort"] = FreePort().ToString(),
             ["Aiops:GatewayPort"] = FreePort().ToString(),
             ["Aiops:ClusterId"] = Database,
+            ["Aiops:ServiceId"] = Database,
+            ["Aiops:DataDirectory"] = DataDirectory,
             ["Aiops:Ingest:MaxBodyBytes"] = (1024 * 1024).ToString(),
             ["Influx:Url"] = InfluxUrl,
             ["Influx:Database"] = Database,
@@ -75,6 +80,13 @@ public class SiloFixture : IAsyncLifetime
         using var _ = await Influx.PostAsync("/query", content);
         Http.Dispose();
         Influx.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
     }
 
     /// <summary>Runs an InfluxQL query against the fixture's database; returns <c>results[0]</c>.</summary>

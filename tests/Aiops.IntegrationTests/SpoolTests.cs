@@ -180,6 +180,9 @@ public sealed class SpoolSiloFixture : IAsyncLifetime
             ["Influx:MaxBackoffMs"] = "500",
             ["Influx:RequestTimeoutSeconds"] = "5",
             ["Influx:SpoolDirectory"] = Path.Combine(_work, "spool"),
+            ["Aiops:DataDirectory"] = Path.Combine(_work, "data"),
+            // These tests count every point the writer handles: no derived series (anomaly scores) on top of the raw ones.
+            ["Aiops:Analytics:Detector"] = "null",
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
         _app = AiopsHost.Build([], b => b.Configuration.AddInMemoryCollection(settings));
