@@ -442,7 +442,7 @@ public sealed class ThresholdPredictor
     }
 
     /// <summary>Records this evaluation's ETA and returns the ETA drift (ETA hours per clock hour) over up to the
-    /// last 3 h of consecutive forecasts; NaN when fewer than 2 h of them exist.</summary>
+    /// last 3 h of forecasts; NaN when they span less than 1 h.</summary>
     private double PushEta(long nowMs, long? eta)
     {
         // One or two buckets without a forecast (a passing veto) leave the history alone: clearing it would let
@@ -471,7 +471,7 @@ public sealed class ThresholdPredictor
         _eta[_etaCount] = eta.Value;
         _etaCount++;
         long span = nowMs - _etaAt[0];
-        if (span < 2 * 3_600_000)
+        if (span < 3_600_000)
         {
             return double.NaN;
         }
@@ -862,6 +862,24 @@ public sealed class ThresholdPredictor
         int from = FirstAtOrAfter(n, -hours);
         int m = n - from;
         if (m < 15 || _x[n - 1] - _x[from] < hours * 0.75)
+        {
+            return false;
+        }
+
+        // A step (disk usage jumping when a batch lands) is not a fill: one successive change carries a large
+        // part of the whole rise, where a smooth fill spreads it over many buckets.
+        double lo = double.PositiveInfinity, hi = double.NegativeInfinity, maxStep = 0;
+        for (int j = from; j < n; j++)
+        {
+            lo = Math.Min(lo, _y[j]);
+            hi = Math.Max(hi, _y[j]);
+            if (j > from)
+            {
+                maxStep = Math.Max(maxStep, Math.Abs(_y[j] - _y[j - 1]));
+            }
+        }
+
+        if (maxStep > 0.3 * (hi - lo))
         {
             return false;
         }
