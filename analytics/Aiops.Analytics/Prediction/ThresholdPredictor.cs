@@ -11,21 +11,25 @@ namespace Aiops.Analytics.Prediction;
 /// changes, and withdraws it when the trend goes away.
 /// </summary>
 /// <remarks>
-/// Method, per closed bucket (default 10 min):
+/// Method, per closed bucket (default 10 min); docs/analytics-prediction.md has the full description and figures.
 /// <list type="bullet">
 /// <item>Samples are reduced to bucket medians: short spikes and jitter vanish and irregular sampling or gaps
 /// become "missing buckets" instead of bias.</item>
 /// <item>A sudden drop far beyond the usual bucket-to-bucket change (robust scale of recent differences) is a
 /// reset (restart, GC, log rotation): the trend window restarts there. Regular resets ("teeth") whose peaks
-/// stayed below the threshold suppress predictions that lie beyond the next expected reset.</item>
-/// <item>A daily profile of residuals against the trailing mean removes seasonality before the fit and is added
-/// back to the projection, so a crossing is expected at the growing daily peak, not at the daily mean.</item>
-/// <item>Trend: Theil–Sen slope over the window (≤ 24 h since the last reset); the slopes of the two halves give a
-/// curvature that is used only when significant: accelerating (quadratic) or decelerating (exponential damping,
-/// whose asymptote below the threshold is how caches that fill and plateau are told from leaks).</item>
-/// <item>Uncertainty: residual scale inflated for autocorrelation, slope standard error and a 15 % model-error
+/// stayed below the threshold suppress predictions beyond the next expected reset; a tooth that ended flat
+/// (a filled cache) is a ceiling for the next fill.</item>
+/// <item>A daily profile of residuals, used only once it predicts new residuals out of sample, removes
+/// seasonality; a day-over-day guard makes a daily rise count only through the growth of the daily peaks.</item>
+/// <item>Trend: Theil–Sen slope over the last 8 h since the reset; adjacent-window slopes give acceleration
+/// (quadratic) or deceleration (exponential damping), used only when significant. An exponential-saturation fit
+/// (variable projection over a τ grid) vetoes smooth fills that level off below the threshold.</item>
+/// <item>Uncertainty: residual scale inflated for autocorrelation, slope standard error and a 40 % model-error
 /// floor on the slope. The probability is the best z-score of "projection above threshold" within the horizon;
-/// the ETA interval is where the projection ± z(level) crosses.</item>
+/// the reported ETA interval is the model interval widened 1.5× (calibration).</item>
+/// <item>Alerting: raise only when confident, within the horizon, with a non-receding ETA over the last hour and
+/// three agreeing buckets; update on material ETA moves; withdraw with hysteresis; stay quiet for one horizon
+/// after the series was at the threshold (an incident, not a prediction).</item>
 /// </list>
 /// ML.NET is deliberately not used here: a per-series model must learn online from a few hundred buckets with
 /// no labels, where the closed-form robust estimates above are cheaper, snapshot in a few KiB, and cannot
@@ -143,7 +147,7 @@ public sealed class ThresholdPredictor
     /// <summary>
     /// Feeds one sample. Samples not after the previous one and non-finite values are ignored (no look-back
     /// rewrite). Returns a change when a prediction is raised, changed materially (ETA moved by more than
-    /// 10 % of the remaining lead or 15 min) or withdrawn; null otherwise.
+    /// 25 % of the remaining lead and more than 30 min) or withdrawn; null otherwise.
     /// </summary>
     public PredictionChange? Update(long timestampUnixMs, double value)
     {
