@@ -666,9 +666,9 @@ public sealed class ThresholdPredictor
         // Regular resets (log rotation, scheduled restarts) whose peaks stayed below the threshold: a crossing
         // beyond the next expected reset will not come from this tooth.
         long expectedReset = long.MaxValue;
-        // Once this tooth has outgrown every recent one, the pattern no longer vouches for a reset in time.
-        if (_teeth >= 1 && _resetIdx != long.MinValue && RegularTeeth(thrEff, out double toothHours, out double peakMax)
-            && level < peakMax)
+        // Once this tooth outgrows its projected peak, the pattern no longer vouches for a reset in time.
+        if (_teeth >= 1 && _resetIdx != long.MinValue && RegularTeeth(thrEff, out double toothHours, out double projectedPeak)
+            && level < projectedPeak + Math.Max(1, sigma))
         {
             expectedReset = (_resetIdx * _bucketMs) + (long)(toothHours * 1.1 * 3_600_000);
         }
@@ -810,16 +810,18 @@ public sealed class ThresholdPredictor
         return growthPerDay > 0 && (thrEff - m1) / growthPerDay <= _policy.Horizon.TotalDays;
     }
 
-    private bool RegularTeeth(double thrEff, out double typicalHours, out double peakMax)
+    /// <summary>
+    /// Whether recent teeth are regular (length CV ≤ 0.3) and the current one should peak below the threshold:
+    /// its projected peak is the last peak plus the per-tooth growth of the peaks (a log volume whose rotated
+    /// base creeps up). Outputs the typical tooth length and the projected peak.
+    /// </summary>
+    private bool RegularTeeth(double thrEff, out double typicalHours, out double projectedPeak)
     {
         int m = Math.Min(_teeth, 4);
         double sum = 0;
-        peakMax = double.NegativeInfinity;
         for (int i = 0; i < m; i++)
         {
-            int slot = (_teeth - 1 - i) % MaxTeeth;
-            sum += _toothHours[slot];
-            peakMax = Math.Max(peakMax, _toothPeak[slot]);
+            sum += _toothHours[(_teeth - 1 - i) % MaxTeeth];
         }
 
         typicalHours = sum / m;
@@ -830,8 +832,11 @@ public sealed class ThresholdPredictor
             var += d * d;
         }
 
+        double last = _toothPeak[(_teeth - 1) % MaxTeeth];
+        double growth = m >= 2 ? (last - _toothPeak[(_teeth - m) % MaxTeeth]) / (m - 1) : 0;
+        projectedPeak = last + Math.Max(0, growth);
         double cv = Math.Sqrt(var / m) / Math.Max(typicalHours, 1e-9);
-        return cv <= 0.3 && peakMax < thrEff - 2;
+        return cv <= 0.3 && projectedPeak < thrEff - 1;
     }
 
     private double FitSlope(int from, int to)
