@@ -719,7 +719,7 @@ public sealed class ThresholdPredictor
             }
         }
 
-        if (eta < 0 || !PeakEnvelopeAllows(nowIdx, _resetIdx, thrEff))
+        if (eta < 0 || !PeakEnvelopeAllows(nowIdx, _resetIdx, thrEff) || !SurvivesToEta(eta, level, thrEff))
         {
             return null;
         }
@@ -808,6 +808,44 @@ public sealed class ThresholdPredictor
 
         double growthPerDay = m1 - m2;
         return growthPerDay > 0 && (thrEff - m1) / growthPerDay <= _policy.Horizon.TotalDays;
+    }
+
+    /// <summary>
+    /// Irregular resets (restarts of a leaking service): with at least two earlier teeth that all peaked below the
+    /// threshold, the chance that this tooth lives until the ETA is estimated from how many earlier teeth lived that
+    /// long (Laplace-smoothed survival). Below one half, the restart is the likelier outcome. A tooth that has
+    /// outgrown every earlier peak is no longer covered by that history.
+    /// </summary>
+    private bool SurvivesToEta(long etaMs, double level, double thrEff)
+    {
+        if (_teeth < 2 || _resetIdx == long.MinValue)
+        {
+            return true;
+        }
+
+        int m = Math.Min(_teeth, MaxTeeth);
+        double maxPeak = double.NegativeInfinity;
+        for (int i = 0; i < m; i++)
+        {
+            maxPeak = Math.Max(maxPeak, _toothPeak[(_teeth - 1 - i) % MaxTeeth]);
+        }
+
+        if (maxPeak >= thrEff || level >= maxPeak)
+        {
+            return true;
+        }
+
+        double needHours = (etaMs - _resetIdx * _bucketMs) / 3_600_000.0;
+        int lived = 0;
+        for (int i = 0; i < m; i++)
+        {
+            if (_toothHours[(_teeth - 1 - i) % MaxTeeth] >= needHours)
+            {
+                lived++;
+            }
+        }
+
+        return (lived + 1.0) / (m + 2.0) >= 0.5;
     }
 
     /// <summary>
