@@ -558,6 +558,14 @@ public sealed class ThresholdPredictor
             return null;
         }
 
+        // Step growth (disk usage jumping when batches land): 8 h hold one or two steps and the slope flips
+        // between 0 and a jump. Over the whole window (≤ 24 h) the steps average out; curvature means nothing.
+        bool stepGrowth = StepLike(recentStart, n, DifferenceNoise(n)) && _x[n - 1] - _x[0] >= RecentHours + 4;
+        if (stepGrowth)
+        {
+            recentStart = 0;
+        }
+
         double bRecent = FitSlope(recentStart, n);
         (double resSigma, double infl) = Residuals(recentStart, n, bRecent);
         double sigma = resSigma * infl;
@@ -565,7 +573,7 @@ public sealed class ThresholdPredictor
         double cRecent = Centre(recentStart, n);
         double bNow = bRecent, curvature = 0, lambda = 0;
         int prevStart = FirstAtOrAfter(n, -2 * RecentHours);
-        if (recentStart - prevStart >= MinWindowPoints && _x[recentStart - 1] - _x[prevStart] >= RecentHours / 2)
+        if (!stepGrowth && recentStart - prevStart >= MinWindowPoints && _x[recentStart - 1] - _x[prevStart] >= RecentHours / 2)
         {
             double bPrev = FitSlope(prevStart, recentStart);
             double sePrev = SlopeSe(prevStart, recentStart, sigma);
@@ -594,7 +602,7 @@ public sealed class ThresholdPredictor
 
         // A fill that levels off within hours shows first in short adjacent windows (3 h + 3 h): check them too
         // when the long pair saw no deceleration.
-        if (lambda == 0 && curvature == 0)
+        if (!stepGrowth && lambda == 0 && curvature == 0)
         {
             int s2 = FirstAtOrAfter(n, -ShortHours);
             int s1 = FirstAtOrAfter(n, -2 * ShortHours);
@@ -899,6 +907,33 @@ public sealed class ThresholdPredictor
     }
 
     private static readonly double[] TauGridHours = [1, 2, 3, 5, 8, 12, 20];
+
+    /// <summary>Whether the two largest successive changes in [from, to) carry over half of the window's range and
+    /// both stand far above the bucket noise (noisy CPU has big single changes too, but not clean jumps).</summary>
+    private bool StepLike(int from, int to, double noise)
+    {
+        double lo = double.PositiveInfinity, hi = double.NegativeInfinity, first = 0, second = 0;
+        for (int j = from; j < to; j++)
+        {
+            lo = Math.Min(lo, _y[j]);
+            hi = Math.Max(hi, _y[j]);
+            if (j > from)
+            {
+                double d = Math.Abs(_y[j] - _y[j - 1]);
+                if (d > first)
+                {
+                    second = first;
+                    first = d;
+                }
+                else if (d > second)
+                {
+                    second = d;
+                }
+            }
+        }
+
+        return hi - lo > 0 && first + second > 0.5 * (hi - lo) && second > 4 * noise;
+    }
 
     /// <summary>Bucket noise from successive differences (1.4826·MAD/√2): unlike line residuals, curvature hardly inflates it.</summary>
     private double DifferenceNoise(int n)
