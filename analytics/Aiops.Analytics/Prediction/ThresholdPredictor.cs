@@ -769,17 +769,23 @@ public sealed class ThresholdPredictor
             return true;
         }
 
-        double m1 = double.NegativeInfinity, m2 = double.NegativeInfinity, min1 = double.PositiveInfinity;
+        double m1 = double.NegativeInfinity, m2 = double.NegativeInfinity, m3 = double.NegativeInfinity, min1 = double.PositiveInfinity;
         double sameTimeYesterday = double.NaN;
         for (int i = 0; i < _ringCount; i++)
         {
             long idx = _ringIdx[RingPos(i)];
-            if (idx < from || idx < nowIdx - 2 * day)
+            if (idx < from || idx < nowIdx - 3 * day)
             {
                 break;
             }
 
             double v = _ringMed[RingPos(i)];
+            if (idx < nowIdx - 2 * day)
+            {
+                m3 = Math.Max(m3, v);
+                continue;
+            }
+
             if (idx >= nowIdx - day)
             {
                 min1 = Math.Min(min1, v);
@@ -814,7 +820,9 @@ public sealed class ThresholdPredictor
             return true;
         }
 
-        double growthPerDay = m1 - m2;
+        // With three days, the smaller of the two day-over-day peak growths: a weekday after a quiet weekend
+        // jumps, and that jump is not growth.
+        double growthPerDay = double.IsNegativeInfinity(m3) ? m1 - m2 : Math.Min(m1 - m2, m2 - m3);
         return growthPerDay > 0 && (thrEff - m1) / growthPerDay <= _policy.Horizon.TotalDays;
     }
 
