@@ -558,6 +558,24 @@ public sealed class ThresholdPredictor
             return null;
         }
 
+        // A young series (< 30 h, no day-over-day evidence yet) cannot tell a leak from the rising half of a
+        // daily cycle, which lasts up to ~12 h. Ask for 12 h of window whose overall slope also reaches the
+        // threshold within the horizon.
+        long perHourIdx = 3_600_000 / _bucketMs;
+        if (nowIdx - _ringIdx[RingPos(_ringCount - 1)] < 30 * perHourIdx)
+        {
+            if (span < 12)
+            {
+                return null;
+            }
+
+            double bWhole = FitSlope(0, n);
+            if (!(bWhole > 0) || _ringMed[RingPos(0)] + bWhole * _policy.Horizon.TotalHours < thrEff)
+            {
+                return null;
+            }
+        }
+
         // Step growth (disk usage jumping when batches land): 8 h hold one or two steps and the slope flips
         // between 0 and a jump. Over the whole window (≤ 24 h) the steps average out; curvature means nothing.
         bool stepGrowth = StepLike(recentStart, n, DifferenceNoise(n)) && _x[n - 1] - _x[0] >= RecentHours + 4;
