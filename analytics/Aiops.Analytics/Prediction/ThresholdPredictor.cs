@@ -562,7 +562,7 @@ public sealed class ThresholdPredictor
         // daily cycle, which lasts up to ~12 h. Ask for 12 h of window whose overall slope also reaches the
         // threshold within the horizon.
         long perHourIdx = 3_600_000 / _bucketMs;
-        if (nowIdx - _ringIdx[RingPos(_ringCount - 1)] < 30 * perHourIdx)
+        if (_resetIdx == long.MinValue && nowIdx - _ringIdx[RingPos(_ringCount - 1)] < 30 * perHourIdx)
         {
             if (span < 12)
             {
