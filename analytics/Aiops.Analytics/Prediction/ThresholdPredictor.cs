@@ -559,21 +559,15 @@ public sealed class ThresholdPredictor
         }
 
         // A young series (< 30 h, no day-over-day evidence yet) cannot tell a leak from the rising half of a
-        // daily cycle, which lasts up to ~12 h. Ask for 12 h of window whose overall slope also reaches the
-        // threshold within the horizon.
+        // daily cycle, which lasts up to ~12 h. Unless the crossing is imminent (≤ 4 h, where the rise itself is
+        // the evidence, as for the 4-hour baselines), ask for 12 h of window whose overall slope also reaches the
+        // threshold within the horizon. Series that already reset (sawtooth, restarts) are not diurnal suspects.
         long perHourIdx = 3_600_000 / _bucketMs;
+        bool youngSuspect = false;
         if (_resetIdx == long.MinValue && nowIdx - _ringIdx[RingPos(_ringCount - 1)] < 30 * perHourIdx)
         {
-            if (span < 12)
-            {
-                return null;
-            }
-
-            double bWhole = FitSlope(0, n);
-            if (!(bWhole > 0) || _ringMed[RingPos(0)] + bWhole * _policy.Horizon.TotalHours < thrEff)
-            {
-                return null;
-            }
+            double bWhole = span < 12 ? double.NaN : FitSlope(0, n);
+            youngSuspect = !(bWhole > 0) || _ringMed[RingPos(0)] + bWhole * _policy.Horizon.TotalHours < thrEff;
         }
 
         // Step growth (disk usage jumping when batches land): 8 h hold one or two steps and the slope flips
@@ -745,7 +739,8 @@ public sealed class ThresholdPredictor
             }
         }
 
-        if (eta < 0 || !PeakEnvelopeAllows(nowIdx, _resetIdx, thrEff) || !SurvivesToEta(eta, level, thrEff))
+        if (eta < 0 || !PeakEnvelopeAllows(nowIdx, _resetIdx, thrEff) || !SurvivesToEta(eta, level, thrEff)
+            || (youngSuspect && eta - nowMs > 4 * 3_600_000))
         {
             return null;
         }
