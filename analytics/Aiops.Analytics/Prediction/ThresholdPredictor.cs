@@ -740,7 +740,7 @@ public sealed class ThresholdPredictor
         }
 
         if (eta < 0 || !PeakEnvelopeAllows(nowIdx, _resetIdx, thrEff) || !SurvivesToEta(eta, level, thrEff)
-            || (youngSuspect && eta - nowMs > 4 * 3_600_000))
+            || (youngSuspect && eta - nowMs > 6 * 3_600_000))
         {
             return null;
         }
