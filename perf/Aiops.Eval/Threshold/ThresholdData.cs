@@ -93,6 +93,13 @@ public static class ThresholdData
         string path = Path.Combine(dir, entry.File);
         var times = new List<long>(16_384);
         var values = new List<double>(16_384);
+        if (!File.Exists(path))
+        {
+            // One missing file must not sink the other series of the set.
+            errors.Add(path, 0, 0, "file listed in manifest.csv not found; series skipped");
+            return new SeriesData(entry, [], []);
+        }
+
         int lineNo = 0;
         foreach (string line in File.ReadLines(path))
         {

@@ -26,6 +26,17 @@ public sealed class ThresholdDataTests : IDisposable
         Assert.Contains(errors.Kept, e => e.Contains("a.csv:6:1", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void ReadSeries_MissingFile_ReportedAndEmpty()
+    {
+        var errors = new ThresholdData.ErrorLog();
+
+        SeriesData s = ThresholdData.ReadSeries(_dir, new ManifestEntry("missing.csv", "mem.used_percent", 95), errors);
+
+        Assert.Empty(s.Times);
+        Assert.Contains(errors.Kept, e => e.Contains("missing.csv", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("2026-03-01T00:05:00Z", 1772323500000L)]
     [InlineData("2026-03-01T01:05:00+01:00", 1772323500000L)]
