@@ -86,10 +86,11 @@ public sealed class TelegrafModel
     /// <summary>A plausible, deterministic value: a per-host base level, a slow wave and a little pseudo-noise.</summary>
     public static double Value(string host, int m, int f, long tick)
     {
-        var seed = (uint)HashCode.Combine(host.Length, host[^1], m, f);
+        // Fixed arithmetic mixing, not HashCode.Combine (randomised per process), so every run ships the same values.
+        var seed = unchecked((uint)(host.Length * 31 + host[^1]) * 2654435761u + (uint)(m * 97 + f) * 40503u);
         var baseLevel = 20 + seed % 50;
         var wave = 10 * Math.Sin(tick / 30.0 + seed % 7);
-        var noise = ((uint)HashCode.Combine(seed, tick) % 1000) / 500.0 - 1;
+        var noise = (unchecked((seed ^ (uint)tick) * 2246822519u) >> 8) % 1000 / 500.0 - 1;
         return baseLevel + wave + noise;
     }
 }

@@ -50,7 +50,8 @@ public static class ScenarioGenerator
         int done = 0;
         Parallel.For(0, options.Series, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
         {
-            var rng = new Random(HashCode.Combine(options.Seed, i, 0x5eed));
+            // HashCode.Combine is randomised per process; a fixed mix keeps the set identical on every run and machine.
+            var rng = new Random(SeriesSeed(options.Seed, i));
             string file = $"s{i:D4}.csv";
             (string metric, double thr, ScenarioKind kind, double? planned) = WriteSeries(Path.Combine(outDir, file), options, rng);
             manifest[i] = string.Create(CultureInfo.InvariantCulture, $"{file},{metric},{thr}");
@@ -60,6 +61,15 @@ public static class ScenarioGenerator
 
         File.WriteAllLines(Path.Combine(outDir, "manifest.csv"), ["file,metric,threshold", .. manifest]);
         File.WriteAllLines(Path.Combine(outDir, "labels.csv"), ["file,kind,planned_crossing_hours", .. labels]);
+    }
+
+    /// <summary>A deterministic per-series seed (SplitMix64 finaliser over seed and index).</summary>
+    public static int SeriesSeed(int seed, int index)
+    {
+        var z = unchecked(((ulong)(uint)seed << 32) ^ (uint)index ^ 0x5eedUL) + 0x9E3779B97F4A7C15UL;
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (int)(z ^ (z >> 31));
     }
 
     private static ScenarioKind Draw(Random rng)
