@@ -11,7 +11,7 @@ public class LineProtocolAllocationTests
     [Fact]
     public void TryParseLine_TelegrafBatchViaSplitter_AllocatesNothingAfterWarmUp()
     {
-        byte[] body = TelegrafSample.Build(Lines);
+        byte[] body = Aiops.Benchmarks.TelegrafLines.Build(Lines);
         var tags = new TagToken[64];
         var fields = new FieldToken[64];
         Assert.Equal(Lines, ParseWithSplitter(body, tags, fields));
@@ -33,7 +33,7 @@ public class LineProtocolAllocationTests
     public void TryParseLine_TelegrafBatchViaSegmentedSequence_AllocatesNothingAfterWarmUp()
     {
         // 100-byte segments: most lines cross a segment boundary and go through the pooled scratch buffer.
-        ReadOnlySequence<byte> body = LineProtocolTestSupport.Segmented(TelegrafSample.Build(Lines), 100);
+        ReadOnlySequence<byte> body = LineProtocolTestSupport.Segmented(Aiops.Benchmarks.TelegrafLines.Build(Lines), 100);
         var tags = new TagToken[64];
         var fields = new FieldToken[64];
         Assert.Equal(Lines, ParseWithSequence(body, tags, fields));
@@ -54,7 +54,7 @@ public class LineProtocolAllocationTests
     [Fact]
     public void WriteNormalized_TelegrafBatch_AllocatesNothingAfterWarmUp()
     {
-        byte[] body = TelegrafSample.Build(Lines);
+        byte[] body = Aiops.Benchmarks.TelegrafLines.Build(Lines);
         var tags = new TagToken[64];
         var fields = new FieldToken[64];
         var output = new ArrayBufferWriter<byte>(body.Length * 2);

@@ -15,7 +15,7 @@ public class LineProtocolFuzzTests
     public void TryParseLine_MutatedTelegrafLines_NeverThrowsAndNormalizedFormReparsesIdentically(int seed)
     {
         var random = new Random(seed);
-        byte[] sample = TelegrafSample.Build(50, seed);
+        byte[] sample = Aiops.Benchmarks.TelegrafLines.Build(50, seed);
         var lines = new List<byte[]>();
         var splitter = new LineSplitter(sample);
         while (splitter.TryNext(out ReadOnlySpan<byte> line, out _))
