@@ -1,0 +1,270 @@
+using Aiops.Analytics.Cmdb;
+
+namespace Aiops.Analytics.Correlation;
+
+/// <summary>
+/// Streaming event correlation over a CMDB graph (DESIGN §7). Events arrive in time order;
+/// <see cref="Add"/> puts each into an incident and says which. An event joins an active incident when:
+/// <list type="bullet">
+/// <item>its CI already is a member (flapping, repeated symptoms) or a resolved incident of that CI is
+/// within <see cref="CorrelatorOptions.FlapWindow"/> (the incident reopens);</item>
+/// <item>its CI depends on a member that reported (parent/child suppression: a down switch's or
+/// hypervisor's whole subtree joins its incident), or members depend on its CI (a late root);</item>
+/// <item>its CI shares a silent ancestor with members, and either an independent onset under that ancestor
+/// is unlikely within the window (Poisson coincidence test with the observed onset rate) or the ancestor's
+/// dependents are symptomatic in a large share (storms whose root has no telemetry).</item>
+/// </list>
+/// Fragments that one silent ancestor explains are merged. CIs that lost their upstream relations fall
+/// back on time plus shared neighbours (a shared container such as a rack).
+/// </summary>
+/// <remarks>
+/// Work per event is bounded by the CI's ancestor list (<see cref="CmdbGraph.MaxAncestorDepth"/>) times the
+/// active incidents indexed under those ancestors. Not thread-safe: one writer (a grain or the eval loop).
+/// </remarks>
+public sealed class Correlator
+{
+    private readonly CmdbGraph _graph;
+    private readonly CorrelatorOptions _options;
+    private readonly List<Incident> _all = [];
+    private readonly List<Incident> _active = [];
+    private readonly Dictionary<int, List<Incident>> _byNode = [];
+    private readonly Dictionary<int, Incident> _recentlyResolvedByCi = [];
+    private readonly Dictionary<string, int> _extra = new(StringComparer.Ordinal);
+    private readonly List<string> _extraIds = [];
+    private DateTimeOffset? _start;
+    private DateTimeOffset _now;
+    private int _opened;
+    private int _merged;
+    private readonly long[] _counters = new long[Enum.GetValues<JoinReason>().Length];
+    private int _nextId;
+
+    public Correlator(CmdbGraph graph, CorrelatorOptions? options = null)
+    {
+        _graph = graph ?? throw new ArgumentNullException(nameof(graph));
+        _options = options ?? new CorrelatorOptions();
+    }
+
+    /// <summary>Every incident created so far (merged ones included, with <see cref="Incident.MergedInto"/> set).</summary>
+    public IReadOnlyList<Incident> Incidents => _all;
+
+    /// <summary>Incidents that still take events.</summary>
+    public IReadOnlyList<Incident> Active => _active;
+
+    /// <summary>Events handled per decision path, plus fragments merged (for diagnostics and metrics).</summary>
+    public string CountersText => string.Join(' ', Enum.GetValues<JoinReason>().Select(r => $"{r}={_counters[(int)r]}")) + $" merged={_merged}";
+
+    private enum JoinReason { Opened, SameCi, Upstream, Downstream, Sibling, Reopened, Orphan }
+
+    public CorrelationAssignment Add(CorrelationEvent evt)
+    {
+        ArgumentNullException.ThrowIfNull(evt);
+        _start ??= evt.Time;
+        // Late events are accepted; the clock only moves forward so incidents never un-resolve by time.
+        if (evt.Time > _now) { _now = evt.Time; ResolveQuiet(); }
+        var node = NodeOf(evt.Ci);
+        var ancestors = AncestorsOf(node);
+        var depths = node < _graph.Count ? _graph.AncestorDepthsOf(node) : default;
+        var t = evt.Time;
+
+        Incident? best = null;
+        double bestScore = double.MinValue;
+        int siblingVia = -1;
+        var reason = JoinReason.Opened;
+        var link = -1;
+        void Offer(Incident i, double score, int via, JoinReason why, int linkNode)
+        {
+            if (score > bestScore) { best = i; bestScore = score; siblingVia = via; reason = why; link = linkNode; }
+        }
+
+        // 1. Same CI, or CI upstream of members (its event explains theirs).
+        if (_byNode.TryGetValue(node, out var direct))
+            foreach (var i in direct)
+            {
+                if (i.Members.TryGetValue(node, out var self))
+                {
+                    if (t - self.LastAt <= _options.JoinGap) Offer(i, 1000, -1, JoinReason.SameCi, node);
+                }
+                else if (t - i.CoverLast[node] <= _options.JoinGap && i.RecentCoverage(node, t) >= _options.MinRootCoverage)
+                {
+                    Offer(i, 500, -1, JoinReason.Upstream, node);
+                }
+            }
+
+        // 2. Downstream of a reporting member, or sibling through a silent shared ancestor.
+        var lambda = OnsetRate();
+        for (var k = 0; k < ancestors.Length; k++)
+        {
+            var a = ancestors[k];
+            if (!_byNode.TryGetValue(a, out var list)) continue;
+            var n = _graph.ClosureSize(a);
+            foreach (var i in list)
+            {
+                var coincidence = 1 - Math.Exp(-lambda * n * _options.SiblingWindow.TotalSeconds);
+                var share = (i.RecentCover(a, t) + 1.0) / n;
+                if (i.Members.TryGetValue(a, out var reporter))
+                {
+                    // Parent/child suppression lasts while the parent itself keeps reporting.
+                    var age = t - reporter.LastAt;
+                    // A reporting upstream CI explains its dependents only if its own event is credible
+                    // as a failure: it is down, its subtree is small enough that independent onsets under
+                    // it are rare, or its subtree is visibly failing. Otherwise one noisy anomaly on a core
+                    // switch would swallow every independent fault of the site.
+                    if (age <= _options.JoinGap && (reporter.Down || coincidence <= _options.CoincidenceLimit || share >= _options.StormShare))
+                        Offer(i, 800 - 10 * depths[k], -1, JoinReason.Downstream, a);
+                    continue;
+                }
+                if (t - i.CoverLast[a] > _options.SiblingWindow || i.RecentCoverage(a, t) < _options.MinRootCoverage) continue;
+                if (coincidence <= _options.CoincidenceLimit || share >= _options.StormShare)
+                    Offer(i, 100 + 100 * (1 - coincidence) + 100 * share - depths[k], a, JoinReason.Sibling, a);
+            }
+        }
+
+        // 3. Reopen a recently resolved incident of this CI (flapping).
+        var reopened = false;
+        if (bestScore < 1000 && _recentlyResolvedByCi.TryGetValue(node, out var old)
+            && old.MergedInto is null && old.ResolvedAt is { } ra && t - ra <= _options.FlapWindow && bestScore < 500)
+        {
+            old.ResolvedAt = null;
+            _active.Add(old);
+            foreach (var c in old.Cover.Keys) Index(c, old);
+            best = old;
+            bestScore = 900;
+            siblingVia = -1;
+            reopened = true;
+            reason = JoinReason.Reopened;
+        }
+
+        // 4. Missing relations: a CI with no dependency other than containers joins a fresh sibling incident.
+        if (best is null && node < _graph.Count && LooksOrphaned(node))
+        {
+            for (var k = 0; k < ancestors.Length && best is null; k++)
+                if (_byNode.TryGetValue(ancestors[k], out var list))
+                    foreach (var i in list)
+                        if (t - i.CoverLast[ancestors[k]] <= _options.OrphanWindow && i.Members.Count >= 2) Offer(i, 50 - depths[k], -1, JoinReason.Orphan, ancestors[k]);
+        }
+
+        var opened = false;
+        if (best is null)
+        {
+            best = new Incident($"inc-{++_nextId:000000}", _graph, CiIdOf, t) { RecentHalfLife = _options.SiblingWindow };
+            _all.Add(best);
+            _active.Add(best);
+            _opened++;
+            opened = true;
+        }
+        AddTo(best, evt, node, ancestors);
+        _counters[(int)reason]++;
+
+        var merged = siblingVia >= 0 ? MergeFragments(best, siblingVia) : (IReadOnlyList<string>)[];
+        _merged += merged.Count;
+        return new CorrelationAssignment(evt.Id, best.Id, opened, reopened, merged,
+            reason.ToString().ToLowerInvariant(), link >= 0 ? CiIdOf(link) : null);
+    }
+
+    /// <summary>Resolves every incident whose quiet gap has passed by <paramref name="now"/> (event time).</summary>
+    public void AdvanceTo(DateTimeOffset now)
+    {
+        if (now > _now) { _now = now; ResolveQuiet(); }
+    }
+
+    /// <summary>
+    /// Folds into <paramref name="target"/> every active fragment that sits (mostly) under the silent
+    /// ancestor <paramref name="via"/>, once enough fragments cover a storm-sized share of its dependents.
+    /// Two overlapping independent faults under one ancestor stay apart (fewer than
+    /// <see cref="CorrelatorOptions.StormFragments"/>).
+    /// </summary>
+    private List<string> MergeFragments(Incident target, int via)
+    {
+        var merged = new List<string>();
+        if (!_byNode.TryGetValue(via, out var list) || list.Count < _options.StormFragments) return merged;
+        var n = _graph.ClosureSize(via);
+        var fragments = list.Where(i => i != target && _now - i.CoverLast[via] <= _options.SiblingWindow
+            && i.Cover[via] >= 0.8 * i.Members.Count).ToList();
+        if (fragments.Count + 1 < _options.StormFragments) return merged;
+        var covered = target.RecentCover(via, _now) + fragments.Sum(i => i.RecentCover(via, _now));
+        if ((double)covered / n < _options.StormShare) return merged;
+        foreach (var f in fragments)
+        {
+            Unindex(f);
+            _active.Remove(f);
+            f.MergedInto = target.Id;
+            var before = new HashSet<int>(target.Cover.Keys);
+            target.Absorb(f, AncestorsOf);
+            foreach (var c in target.Cover.Keys) if (!before.Contains(c)) Index(c, target);
+            foreach (var m in target.Members.Keys) _recentlyResolvedByCi.Remove(m);
+            merged.Add(f.Id);
+        }
+        return merged;
+    }
+
+    private void AddTo(Incident incident, CorrelationEvent evt, int node, ReadOnlySpan<int> ancestors)
+    {
+        var isNew = !incident.Members.ContainsKey(node);
+        incident.Add(evt, node, ancestors);
+        if (!isNew) return;
+        if (incident.Cover[node] == 1) Index(node, incident);
+        foreach (var a in ancestors) if (incident.Cover[a] == 1) Index(a, incident);
+    }
+
+    private void Index(int node, Incident incident)
+    {
+        if (!_byNode.TryGetValue(node, out var list)) _byNode[node] = list = [];
+        if (!list.Contains(incident)) list.Add(incident);
+    }
+
+    private void Unindex(Incident incident)
+    {
+        foreach (var c in incident.Cover.Keys)
+            if (_byNode.TryGetValue(c, out var list) && list.Remove(incident) && list.Count == 0) _byNode.Remove(c);
+    }
+
+    private void ResolveQuiet()
+    {
+        for (var j = _active.Count - 1; j >= 0; j--)
+        {
+            var i = _active[j];
+            if (_now - i.LastEventAt <= _options.QuietGap) continue;
+            i.ResolvedAt = i.LastEventAt;
+            _active.RemoveAt(j);
+            Unindex(i);
+            foreach (var m in i.Members.Keys) _recentlyResolvedByCi[m] = i;
+        }
+        // Forget flap candidates that can no longer reopen so the map stays bounded.
+        if (_recentlyResolvedByCi.Count > 4096)
+            foreach (var (k, v) in _recentlyResolvedByCi.ToList())
+                if (v.ResolvedAt is not { } r || _now - r > _options.FlapWindow) _recentlyResolvedByCi.Remove(k);
+    }
+
+    /// <summary>Observed onsets (incidents opened) per CI-second, blended with the prior over 6 h.</summary>
+    private double OnsetRate()
+    {
+        const double priorSeconds = 6 * 3600;
+        var n = Math.Max(1, _graph.Count);
+        var elapsed = _start is { } s ? (_now - s).TotalSeconds : 0;
+        return (_opened + n * priorSeconds * _options.PriorOnsetRatePerCiSecond) / (n * (elapsed + priorSeconds));
+    }
+
+    private bool LooksOrphaned(int node)
+    {
+        var types = _graph.ParentTypesOf(node);
+        foreach (var rt in types) if (rt != RelationType.MemberOf) return false;
+        return true;
+    }
+
+    private int NodeOf(string ci)
+    {
+        if (_graph.TryGetIndex(ci, out var i)) return i;
+        // A CI missing from the CMDB still correlates with itself (same-CI joins, flapping).
+        if (!_extra.TryGetValue(ci, out i))
+        {
+            i = _graph.Count + _extraIds.Count;
+            _extra[ci] = i;
+            _extraIds.Add(ci);
+        }
+        return i;
+    }
+
+    private ReadOnlySpan<int> AncestorsOf(int node) => node < _graph.Count ? _graph.AncestorsOf(node) : default;
+
+    private string CiIdOf(int node) => node < _graph.Count ? _graph[node].Id : _extraIds[node - _graph.Count];
+}
