@@ -68,12 +68,11 @@ public sealed class Correlator
 
         Incident? best = null;
         double bestScore = double.MinValue;
-        int siblingVia = -1;
         var reason = JoinReason.Opened;
         var link = -1;
         void Offer(Incident i, double score, int via, JoinReason why, int linkNode)
         {
-            if (score > bestScore) { best = i; bestScore = score; siblingVia = via; reason = why; link = linkNode; }
+            if (score > bestScore) { best = i; bestScore = score; reason = why; link = linkNode; }
         }
 
         // 1. Same CI, or CI upstream of members (its event explains theirs).
@@ -101,6 +100,11 @@ public sealed class Correlator
             {
                 var coincidence = 1 - Math.Exp(-lambda * n * _options.SiblingWindow.TotalSeconds);
                 var share = (i.RecentCover(a, t) + 1.0) / n;
+                // For a silent shared ancestor the question is whether an independent onset somewhere under
+                // it would land this close to the incident's onset there: cascades are tight in time, while
+                // a long incident would otherwise attract every later fault of its subtree.
+                var sinceOnset = Math.Max(_options.MinOnsetSpan.TotalSeconds, (t - i.CoverFirst[a]).TotalSeconds);
+                var siblingCoincidence = 1 - Math.Exp(-lambda * n * sinceOnset);
                 if (i.Members.TryGetValue(a, out var reporter))
                 {
                     // Parent/child suppression lasts while the parent itself keeps reporting.
@@ -114,22 +118,24 @@ public sealed class Correlator
                     continue;
                 }
                 if (t - i.CoverLast[a] > _options.SiblingWindow || i.RecentCoverage(a, t) < _options.MinRootCoverage) continue;
-                if (coincidence <= _options.CoincidenceLimit || share >= _options.StormShare)
-                    Offer(i, 100 + 100 * (1 - coincidence) + 100 * share - depths[k], a, JoinReason.Sibling, a);
+                if (siblingCoincidence <= _options.CoincidenceLimit || share >= _options.StormShare)
+                    Offer(i, 100 + 100 * (1 - siblingCoincidence) + 100 * share - depths[k], a, JoinReason.Sibling, a);
             }
         }
 
         // 3. Reopen a recently resolved incident of this CI (flapping).
         var reopened = false;
         if (bestScore < 1000 && _recentlyResolvedByCi.TryGetValue(node, out var old)
-            && old.MergedInto is null && old.ResolvedAt is { } ra && t - ra <= _options.FlapWindow && bestScore < 500)
+            && old.MergedInto is null && old.ResolvedAt is { } ra && t - ra <= _options.FlapWindow && bestScore < 500
+            // Only a CI that explains most of the old incident (its root flapping) reopens it; a former
+            // victim reporting again is more likely a new, independent problem.
+            && old.Cover[node] >= _options.MinRootCoverage * old.Members.Count)
         {
             old.ResolvedAt = null;
             _active.Add(old);
             foreach (var c in old.Cover.Keys) Index(c, old);
             best = old;
             bestScore = 900;
-            siblingVia = -1;
             reopened = true;
             reason = JoinReason.Reopened;
         }
@@ -155,10 +161,10 @@ public sealed class Correlator
         AddTo(best, evt, node, ancestors);
         _counters[(int)reason]++;
 
-        var merged = siblingVia >= 0 ? MergeFragments(best, siblingVia) : (IReadOnlyList<string>)[];
+        var merged = MergeFragments(best, node, ancestors, lambda, out var mergedVia);
         _merged += merged.Count;
         return new CorrelationAssignment(evt.Id, best.Id, opened, reopened, merged,
-            reason.ToString().ToLowerInvariant(), link >= 0 ? CiIdOf(link) : null);
+            reason.ToString().ToLowerInvariant(), link >= 0 ? CiIdOf(link) : null, mergedVia >= 0 ? CiIdOf(mergedVia) : null);
     }
 
     /// <summary>Resolves every incident whose quiet gap has passed by <paramref name="now"/> (event time).</summary>
@@ -168,33 +174,56 @@ public sealed class Correlator
     }
 
     /// <summary>
-    /// Folds into <paramref name="target"/> every active fragment that sits (mostly) under the silent
-    /// ancestor <paramref name="via"/>, once enough fragments cover a storm-sized share of its dependents.
-    /// Two overlapping independent faults under one ancestor stay apart (fewer than
-    /// <see cref="CorrelatorOptions.StormFragments"/>).
+    /// Storm handling: when several active incidents sit (mostly) under one CI upstream of the event
+    /// — a switch, hypervisor or array whose own telemetry may be silent or late — and that many
+    /// independent onsets under it within <see cref="CorrelatorOptions.SiblingWindow"/> are improbable
+    /// (Poisson tail at most <see cref="CorrelatorOptions.MergeSignificance"/>) or they cover a
+    /// storm-sized share of its dependents, they are fragments of one fault and fold into the incident
+    /// holding the event. Only the nearest such CI is used, so two overlapping faults under a big
+    /// shared ancestor (a site, a core switch) stay apart.
     /// </summary>
-    private List<string> MergeFragments(Incident target, int via)
+    private List<string> MergeFragments(Incident target, int node, ReadOnlySpan<int> ancestors, double lambda, out int mergedVia)
     {
         var merged = new List<string>();
-        if (!_byNode.TryGetValue(via, out var list) || list.Count < _options.StormFragments) return merged;
-        var n = _graph.ClosureSize(via);
-        var fragments = list.Where(i => i != target && _now - i.CoverLast[via] <= _options.SiblingWindow
-            && i.Cover[via] >= 0.8 * i.Members.Count).ToList();
-        if (fragments.Count + 1 < _options.StormFragments) return merged;
-        var covered = target.RecentCover(via, _now) + fragments.Sum(i => i.RecentCover(via, _now));
-        if ((double)covered / n < _options.StormShare) return merged;
-        foreach (var f in fragments)
+        mergedVia = -1;
+        for (var k = -1; k < ancestors.Length && merged.Count == 0; k++)
         {
-            Unindex(f);
-            _active.Remove(f);
-            f.MergedInto = target.Id;
-            var before = new HashSet<int>(target.Cover.Keys);
-            target.Absorb(f, AncestorsOf);
-            foreach (var c in target.Cover.Keys) if (!before.Contains(c)) Index(c, target);
-            foreach (var m in target.Members.Keys) _recentlyResolvedByCi.Remove(m);
-            merged.Add(f.Id);
+            var via = k < 0 ? node : ancestors[k];
+            if (via >= _graph.Count || !_byNode.TryGetValue(via, out var list) || list.Count < 2) continue;
+            if (target.RecentCoverage(via, _now) < _options.FragmentCoverage) continue;
+            var fragments = list.Where(i => i != target && _now - i.CoverLast[via] <= _options.SiblingWindow
+                && i.RecentCoverage(via, _now) >= _options.FragmentCoverage).ToList();
+            if (fragments.Count == 0) continue;
+            var n = _graph.ClosureSize(via);
+            var mu = lambda * n * _options.SiblingWindow.TotalSeconds;
+            var reporterDown = target.Members.TryGetValue(via, out var rep) && rep.Down && _now - rep.LastAt <= _options.JoinGap;
+            // A reporting "down" CI is direct evidence of a shared cause, so a weaker tail suffices.
+            var tail = PoissonTail(mu, fragments.Count + 1);
+            var significant = tail <= _options.MergeSignificance || (reporterDown && tail <= 10 * _options.MergeSignificance);
+            if (!significant) continue;
+            mergedVia = via;
+            if (Environment.GetEnvironmentVariable("AIOPS_DEBUG2") is not null) Console.Error.WriteLine($"merge via {CiIdOf(via)} n={n} mu={mu:0.###} k={fragments.Count + 1} tail={tail:0.####} lambda={lambda:E2}");
+            foreach (var f in fragments)
+            {
+                Unindex(f);
+                _active.Remove(f);
+                f.MergedInto = target.Id;
+                var before = new HashSet<int>(target.Cover.Keys);
+                target.Absorb(f, AncestorsOf);
+                foreach (var c in target.Cover.Keys) if (!before.Contains(c)) Index(c, target);
+                merged.Add(f.Id);
+            }
         }
         return merged;
+    }
+
+    /// <summary>P(X ≥ k) for X ~ Poisson(mu).</summary>
+    internal static double PoissonTail(double mu, int k)
+    {
+        if (k <= 0) return 1;
+        double term = Math.Exp(-mu), cdf = 0;
+        for (var i = 0; i < k; i++) { cdf += term; term *= mu / (i + 1); }
+        return Math.Max(0, 1 - cdf);
     }
 
     private void AddTo(Incident incident, CorrelationEvent evt, int node, ReadOnlySpan<int> ancestors)

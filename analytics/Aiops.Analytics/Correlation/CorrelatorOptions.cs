@@ -16,16 +16,26 @@ public sealed class CorrelatorOptions
     /// <summary>A resolved incident reopens when one of its CIs reports again within this. Default 60 min.</summary>
     public TimeSpan FlapWindow { get; init; } = TimeSpan.FromMinutes(60);
 
+    /// <summary>Shortest time span used in the sibling coincidence test (event timestamps and propagation
+    /// jitter make closer onsets no more telling). Default 60 s.</summary>
+    public TimeSpan MinOnsetSpan { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Highest accepted probability that an independent onset somewhere under the shared ancestor
-    /// explains a sibling event by chance. Default 0.25.</summary>
-    public double CoincidenceLimit { get; init; } = 0.25;
+    /// explains a sibling event by chance. Default 0.1.</summary>
+    public double CoincidenceLimit { get; init; } = 0.1;
 
     /// <summary>Share of an ancestor's dependents that, once symptomatic, makes the ancestor a shared cause
     /// whatever its size (storms with silent roots). Default 0.1.</summary>
     public double StormShare { get; init; } = 0.1;
 
-    /// <summary>Fragments needed before incidents under one silent ancestor are merged. Default 3.</summary>
-    public int StormFragments { get; init; } = 3;
+    /// <summary>Highest Poisson tail probability of that many independent onsets under one CI within the
+    /// sibling window for active incidents under it to be merged as fragments of one fault (ten times
+    /// more when that CI itself reports down). The test runs at every event, hence the small default 1e-4.</summary>
+    public double MergeSignificance { get; init; } = 1e-4;
+
+    /// <summary>Share of an incident's recent members a CI must cover for the incident to count as a
+    /// fragment under it. Default 0.8.</summary>
+    public double FragmentCoverage { get; init; } = 0.8;
 
     /// <summary>For a CI that lost its upstream relations: join a sibling incident active this recently. Default 2 min.</summary>
     public TimeSpan OrphanWindow { get; init; } = TimeSpan.FromMinutes(2);

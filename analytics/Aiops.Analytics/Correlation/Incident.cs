@@ -8,9 +8,10 @@ public sealed record RootCandidate(string Ci, double Score, double Coverage, boo
 /// <summary>What <see cref="Correlator.Add"/> did with one event.</summary>
 /// <param name="Merged">Incidents folded into <see cref="IncidentId"/> by this event (their events now belong to it).</param>
 /// <param name="Reason">Why: opened, same-ci, upstream, downstream, sibling, reopened or orphan.</param>
+/// <param name="MergedVia">The CI under which the merged fragments sat, when <paramref name="Merged"/> is not empty.</param>
 /// <param name="ViaCi">The CI that linked the event to the incident (the reporting parent or shared ancestor), if any.</param>
 public sealed record CorrelationAssignment(string EventId, string IncidentId, bool Opened, bool Reopened, IReadOnlyList<string> Merged,
-    string Reason = "opened", string? ViaCi = null);
+    string Reason = "opened", string? ViaCi = null, string? MergedVia = null);
 
 /// <summary>
 /// An incident built by <see cref="Correlator"/>: its events, member CIs and, per CI of the graph that
@@ -138,12 +139,17 @@ public sealed class Incident
             m.Down |= om.Down;
         }
         foreach (var (node, t) in other.CoverLast) Touch(node, t);
+        foreach (var (node, t) in other.CoverFirst) Touch(node, t);
         other._events.Clear();
     }
+
+    /// <summary>Per covering CI, the first event time of a member under it (the onset seen from there).</summary>
+    internal readonly Dictionary<int, DateTimeOffset> CoverFirst = [];
 
     private void Touch(int node, DateTimeOffset t)
     {
         if (!CoverLast.TryGetValue(node, out var last) || t > last) CoverLast[node] = t;
+        if (!CoverFirst.TryGetValue(node, out var first) || t < first) CoverFirst[node] = t;
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ public static class CorrelationRunner
         foreach (var e in events)
         {
             var a = correlator.Add(e);
-            traceWriter?.WriteLine($"{e.Id},{e.Ci},{a.IncidentId},{a.Reason},{a.ViaCi},{string.Join(';', a.Merged)}");
+            traceWriter?.WriteLine($"{e.Id},{e.Ci},{a.IncidentId},{a.Reason},{a.ViaCi},{string.Join(';', a.Merged)},{a.MergedVia}");
         }
         if (Environment.GetEnvironmentVariable("AIOPS_DEBUG") is not null) Console.Error.WriteLine(correlator.CountersText);
         var max = (options ?? new CorrelatorOptions()).MaxRootCandidates;
