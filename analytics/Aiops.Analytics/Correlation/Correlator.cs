@@ -34,6 +34,7 @@ public sealed class Correlator
     private DateTimeOffset? _start;
     private DateTimeOffset _now;
     private int _opened;
+    private int _cascades;
     private int _merged;
     private readonly long[] _counters = new long[Enum.GetValues<JoinReason>().Length];
     private int _nextId;
@@ -83,7 +84,7 @@ public sealed class Correlator
                 {
                     if (t - self.LastAt <= _options.JoinGap) Offer(i, 1000, -1, JoinReason.SameCi, node);
                 }
-                else if (t - i.CoverLast[node] <= _options.JoinGap && i.RecentCoverage(node, t) >= _options.MinRootCoverage)
+                else if (t - i.CoverLast[node] <= _options.JoinGap && i.RecentCoverage(node, t) >= _options.MinUpstreamCoverage)
                 {
                     Offer(i, 500, -1, JoinReason.Upstream, node);
                 }
@@ -98,7 +99,6 @@ public sealed class Correlator
             var n = _graph.ClosureSize(a);
             foreach (var i in list)
             {
-                var coincidence = 1 - Math.Exp(-lambda * n * _options.SiblingWindow.TotalSeconds);
                 var share = (i.RecentCover(a, t) + 1.0) / n;
                 // For a silent shared ancestor the question is whether an independent onset somewhere under
                 // it would land this close to the incident's onset there: cascades are tight in time, while
@@ -113,7 +113,9 @@ public sealed class Correlator
                     // as a failure: it is down, its subtree is small enough that independent onsets under
                     // it are rare, or its subtree is visibly failing. Otherwise one noisy anomaly on a core
                     // switch would swallow every independent fault of the site.
-                    if (age <= _options.JoinGap && (reporter.Down || coincidence <= _options.CoincidenceLimit || share >= _options.StormShare))
+                    var sinceReport = Math.Max(_options.MinOnsetSpan.TotalSeconds, (t - reporter.FirstAt).TotalSeconds);
+                    var reporterCoincidence = 1 - Math.Exp(-lambda * n * sinceReport);
+                    if (age <= _options.JoinGap && (reporter.Down || reporterCoincidence <= _options.ReporterCoincidenceLimit || share >= _options.StormShare))
                         Offer(i, 800 - 10 * depths[k], -1, JoinReason.Downstream, a);
                     continue;
                 }
@@ -191,14 +193,26 @@ public sealed class Correlator
             var via = k < 0 ? node : ancestors[k];
             if (via >= _graph.Count || !_byNode.TryGetValue(via, out var list) || list.Count < 2) continue;
             if (target.RecentCoverage(via, _now) < _options.FragmentCoverage) continue;
+            // Fragments of one fault start together (propagation delays are minutes); independent faults
+            // start at unrelated times. The test therefore uses the span of the onsets under via.
+            var onset = target.CoverFirst[via];
+            var half = _options.SiblingWindow;
             var fragments = list.Where(i => i != target && _now - i.CoverLast[via] <= _options.SiblingWindow
+                && (i.CoverFirst[via] - onset).Duration() <= half
                 && i.RecentCoverage(via, _now) >= _options.FragmentCoverage).ToList();
             if (fragments.Count == 0) continue;
+            var first = fragments.Min(i => i.CoverFirst[via]);
+            var last = fragments.Max(i => i.CoverFirst[via]);
+            if (onset < first) first = onset;
+            if (onset > last) last = onset;
             var n = _graph.ClosureSize(via);
-            var mu = lambda * n * _options.SiblingWindow.TotalSeconds;
+            var mu = lambda * n * Math.Max(_options.MinOnsetSpan.TotalSeconds, (last - first).TotalSeconds);
             var reporterDown = target.Members.TryGetValue(via, out var rep) && rep.Down && _now - rep.LastAt <= _options.JoinGap;
             // A reporting "down" CI is direct evidence of a shared cause, so a weaker tail suffices.
             var tail = PoissonTail(mu, fragments.Count + 1);
+            var big = fragments.Count(i => i.Members.Count >= CascadeMembers) + (target.Members.Count >= CascadeMembers ? 1 : 0);
+            if (big >= 2)
+                tail = Math.Min(tail, PoissonTail(mu * CascadeRate() / lambda, big));
             var significant = tail <= _options.MergeSignificance || (reporterDown && tail <= 10 * _options.MergeSignificance);
             if (!significant) continue;
             mergedVia = via;
@@ -231,6 +245,7 @@ public sealed class Correlator
         var isNew = !incident.Members.ContainsKey(node);
         incident.Add(evt, node, ancestors);
         if (!isNew) return;
+        if (incident.Members.Count == CascadeMembers) _cascades++;
         if (incident.Cover[node] == 1) Index(node, incident);
         foreach (var a in ancestors) if (incident.Cover[a] == 1) Index(a, incident);
     }
@@ -265,12 +280,20 @@ public sealed class Correlator
     }
 
     /// <summary>Observed onsets (incidents opened) per CI-second, blended with the prior over 6 h.</summary>
-    private double OnsetRate()
+    private double OnsetRate() => Rate(_opened, _options.PriorOnsetRatePerCiSecond);
+
+    /// <summary>Rate of cascades (incidents that reached <see cref="CascadeMembers"/> CIs) per CI-second:
+    /// much rarer than single-CI onsets, which is why several simultaneous cascades under one CI are telling.</summary>
+    private double CascadeRate() => Rate(_cascades, _options.PriorOnsetRatePerCiSecond / 5);
+
+    private const int CascadeMembers = 3;
+
+    private double Rate(int count, double prior)
     {
         const double priorSeconds = 6 * 3600;
         var n = Math.Max(1, _graph.Count);
         var elapsed = _start is { } s ? (_now - s).TotalSeconds : 0;
-        return (_opened + n * priorSeconds * _options.PriorOnsetRatePerCiSecond) / (n * (elapsed + priorSeconds));
+        return (count + n * priorSeconds * prior) / (n * (elapsed + priorSeconds));
     }
 
     private bool LooksOrphaned(int node)

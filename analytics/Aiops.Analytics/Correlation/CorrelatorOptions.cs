@@ -16,6 +16,10 @@ public sealed class CorrelatorOptions
     /// <summary>A resolved incident reopens when one of its CIs reports again within this. Default 60 min.</summary>
     public TimeSpan FlapWindow { get; init; } = TimeSpan.FromMinutes(60);
 
+    /// <summary>Like <see cref="CoincidenceLimit"/> for an upstream CI that reported (its own event is
+    /// evidence of a failure, so the bar is lower). Default 0.25.</summary>
+    public double ReporterCoincidenceLimit { get; init; } = 0.25;
+
     /// <summary>Shortest time span used in the sibling coincidence test (event timestamps and propagation
     /// jitter make closer onsets no more telling). Default 60 s.</summary>
     public TimeSpan MinOnsetSpan { get; init; } = TimeSpan.FromSeconds(60);
@@ -47,6 +51,10 @@ public sealed class CorrelatorOptions
     /// <summary>A silent or late-reporting upstream CI links an event to an incident only if it covers at
     /// least this share of the incident's recently joined members (it is a plausible root of both). Default 0.5.</summary>
     public double MinRootCoverage { get; init; } = 0.5;
+
+    /// <summary>A reporting CI joins an incident as its possible (late) root when it covers at least this
+    /// share of the incident's recent members. Default 0.3.</summary>
+    public double MinUpstreamCoverage { get; init; } = 0.3;
 
     /// <summary>Root-cause candidates kept per incident (root included). Default 5.</summary>
     public int MaxRootCandidates { get; init; } = 5;
