@@ -54,7 +54,7 @@ public sealed class Correlator
     /// <summary>Events handled per decision path, plus fragments merged (for diagnostics and metrics).</summary>
     public string CountersText => string.Join(' ', Enum.GetValues<JoinReason>().Select(r => $"{r}={_counters[(int)r]}")) + $" merged={_merged}";
 
-    private enum JoinReason { Opened, SameCi, Upstream, Downstream, Sibling, Reopened, Orphan }
+    private enum JoinReason { Opened, SameCi, Upstream, Downstream, Sibling, Reopened, Orphan, Neighbour }
 
     public CorrelationAssignment Add(CorrelationEvent evt)
     {
@@ -120,6 +120,11 @@ public sealed class Correlator
                     continue;
                 }
                 if (t - i.CoverLast[a] > _options.SiblingWindow || i.RecentCoverage(a, t) < _options.MinRootCoverage) continue;
+                // An incident already explained by a reporting CI that is not above this event (a down
+                // hypervisor over its VMs) does not take siblings through a higher silent ancestor: that would
+                // replace a credible root by a guess. Simultaneous cascades are merged later instead.
+                if (i.TopReporter >= 0 && i.TopReporter != a && share < _options.StormShare
+                    && i.RecentCoverage(i.TopReporter, t) >= _options.FragmentCoverage) continue;
                 if (siblingCoincidence <= _options.CoincidenceLimit || share >= _options.StormShare)
                     Offer(i, 100 + 100 * (1 - siblingCoincidence) + 100 * share - depths[k], a, JoinReason.Sibling, a);
             }
@@ -150,6 +155,12 @@ public sealed class Correlator
                     foreach (var i in list)
                         if (t - i.CoverLast[ancestors[k]] <= _options.OrphanWindow && i.Members.Count >= 2) Offer(i, 50 - depths[k], -1, JoinReason.Orphan, ancestors[k]);
         }
+
+        // 5. Missing relations elsewhere on the path: a CI two hops away in the undirected graph (a shared
+        // dependent such as a load balancer over several services, or a shared dependency) reported in an
+        // incident within the orphan window. Hubs are skipped to keep this bounded and meaningful.
+        if (best is null && node < _graph.Count)
+            OfferNeighbours(node, t, (i, x) => Offer(i, 40, -1, JoinReason.Neighbour, x));
 
         var opened = false;
         if (best is null)
@@ -214,6 +225,11 @@ public sealed class Correlator
             if (big >= 2)
                 tail = Math.Min(tail, PoissonTail(mu * CascadeRate() / lambda, big));
             var significant = tail <= _options.MergeSignificance || (reporterDown && tail <= 10 * _options.MergeSignificance);
+            // Two incidents that each have a credible root of their own are two faults unless the shared
+            // CI itself reports: a storm shows as many fragments at once, not as a pair.
+            if (significant && fragments.Count + 1 < MinSelfExplainedFragments && !target.Members.ContainsKey(via)
+                && SelfExplained(target, via) && fragments.All(f => SelfExplained(f, via)))
+                significant = false;
             if (!significant) continue;
             mergedVia = via;
             if (Environment.GetEnvironmentVariable("AIOPS_DEBUG2") is not null) Console.Error.WriteLine($"merge via {CiIdOf(via)} n={n} mu={mu:0.###} k={fragments.Count + 1} tail={tail:0.####} lambda={lambda:E2}");
@@ -230,6 +246,11 @@ public sealed class Correlator
         }
         return merged;
     }
+
+    private const int MinSelfExplainedFragments = 3;
+
+    private bool SelfExplained(Incident i, int via) =>
+        i.TopReporter >= 0 && i.TopReporter != via && i.RecentCoverage(i.TopReporter, _now) >= _options.FragmentCoverage;
 
     /// <summary>P(X ≥ k) for X ~ Poisson(mu).</summary>
     internal static double PoissonTail(double mu, int k)
@@ -295,6 +316,32 @@ public sealed class Correlator
         var elapsed = _start is { } s ? (_now - s).TotalSeconds : 0;
         return (count + n * priorSeconds * prior) / (n * (elapsed + priorSeconds));
     }
+
+    private const int MaxNeighbourDegree = 40;
+
+    private void OfferNeighbours(int node, DateTimeOffset t, Action<Incident, int> offer)
+    {
+        foreach (var x in Neighbours(node))
+        {
+            if (_graph.ParentsOf(x).Length + _graph.ChildrenOf(x).Length > MaxNeighbourDegree) continue;
+            foreach (var y in Neighbours(x))
+            {
+                if (y == node || !_byNode.TryGetValue(y, out var list)) continue;
+                foreach (var i in list)
+                    if (i.Members.TryGetValue(y, out var m) && t - m.LastAt <= _options.OrphanWindow) offer(i, x);
+            }
+        }
+    }
+
+    private IEnumerable<int> Neighbours(int node)
+    {
+        foreach (var p in _graph.ParentsOf(node).ToArray())
+            if (!IsContainer(p)) yield return p;
+        foreach (var c in _graph.ChildrenOf(node).ToArray()) yield return c;
+    }
+
+    /// <summary>Containers (site, rack, cluster) relate everything inside them; they are no evidence of a shared fault path.</summary>
+    private bool IsContainer(int node) => RootCauseRanker.TypePrior(_graph[node].Type) < 0;
 
     private bool LooksOrphaned(int node)
     {

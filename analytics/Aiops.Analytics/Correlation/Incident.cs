@@ -109,6 +109,7 @@ public sealed class Incident
         }
         if (e.Time < m.FirstAt) m.FirstAt = e.Time;
         if (e.Time > m.LastAt) m.LastAt = e.Time;
+        UpdateTopReporter(node, ancestors);
         Touch(node, e.Time);
         foreach (var a in ancestors) Touch(a, e.Time);
         m.Events++;
@@ -138,6 +139,7 @@ public sealed class Incident
             m.MaxScore = Math.Max(m.MaxScore, om.MaxScore);
             m.Down |= om.Down;
         }
+        foreach (var node in Members.Keys) UpdateTopReporter(node, ancestorsOf(node));
         foreach (var (node, t) in other.CoverLast) Touch(node, t);
         foreach (var (node, t) in other.CoverFirst) Touch(node, t);
         other._events.Clear();
@@ -145,6 +147,17 @@ public sealed class Incident
 
     /// <summary>Per covering CI, the first event time of a member under it (the onset seen from there).</summary>
     internal readonly Dictionary<int, DateTimeOffset> CoverFirst = [];
+
+    /// <summary>The reporting member that covers most members (a credible root of its own), or -1.</summary>
+    internal int TopReporter { get; private set; } = -1;
+
+    private void UpdateTopReporter(int node, ReadOnlySpan<int> ancestors)
+    {
+        var best = TopReporter >= 0 ? Cover[TopReporter] : 0;
+        if (Cover[node] > best) { TopReporter = node; best = Cover[node]; }
+        foreach (var a in ancestors)
+            if (Members.ContainsKey(a) && Cover[a] > best) { TopReporter = a; best = Cover[a]; }
+    }
 
     private void Touch(int node, DateTimeOffset t)
     {

@@ -5,7 +5,7 @@ namespace Aiops.Analytics.Correlation;
 /// <summary>
 /// Scores root-cause candidates of an incident. A candidate r covers k of the incident's M member CIs
 /// (r itself or CIs depending on it) out of the N CIs of its dependency closure:
-/// <c>score = 4·k/M + 2·k/N + prior(type) + reported bonus (0.5, +0.3 if down, +0.2·max score) + onset bonus (≤0.5)</c>.
+/// <c>score = 4·k/M + 2·(k/M)·(k/N) + prior(type) + reported bonus (0.5, +0.3 if down, +0.2·max score) + onset bonus (≤0.5)</c>.
 /// Coverage puts upstream CIs that explain every symptom first; specificity (k/N) prefers the smallest
 /// such CI over its own ancestors (a hypervisor over its rack and site), which is also how a silent
 /// root is inferred; the reported and onset bonuses favour the CI that failed first and hardest.
@@ -21,7 +21,9 @@ internal static class RootCauseRanker
         {
             var n = node < graph.Count ? graph.ClosureSize(node) : 1;
             var coverage = (double)k / m;
-            var score = 4 * coverage + 2 * Math.Min(1, (double)k / n)
+            // Specificity only separates candidates that explain the incident: scaled by coverage so a leaf
+            // that explains itself (k = n) does not outrank the parent that explains everything.
+            var score = 4 * coverage + 2 * coverage * Math.Min(1, (double)k / n)
                 + TypePrior(node < graph.Count ? graph[node].Type : "");
             var reported = incident.Members.TryGetValue(node, out var member);
             if (reported)

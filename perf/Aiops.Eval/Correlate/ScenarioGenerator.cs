@@ -24,7 +24,7 @@ public sealed record ScenarioFamily(
         new("overlap", 700, 40, 0.15, 12, OverlapShare: 0.7),
         new("missing-root", 700, 40, 0.15, 24, MissingRootShare: 0.7),
         new("flapping", 500, 30, 0.15, 24, FlapShare: 0.5),
-        new("large", 3000, 600, 0.15, 24 * 7, Storms: 1),
+        new("large", 3000, 420, 0.15, 24 * 7, Storms: 1),
     ];
 }
 
