@@ -82,9 +82,15 @@ public sealed class Correlator
             {
                 if (i.Members.TryGetValue(node, out var self))
                 {
-                    if (t - self.LastAt <= _options.JoinGap) Offer(i, 1000, -1, JoinReason.SameCi, node);
+                    // A root-like member (it covers most of the incident) keeps its incident for the flap
+                    // window: a flapping root returns after quiet spells longer than the join gap.
+                    var window = i.Cover[node] >= _options.MinRootCoverage * i.Members.Count ? _options.FlapWindow : _options.JoinGap;
+                    if (t - self.LastAt <= window) Offer(i, 1000, -1, JoinReason.SameCi, node);
                 }
-                else if (t - i.CoverLast[node] <= _options.JoinGap && i.RecentCoverage(node, t) >= _options.MinUpstreamCoverage)
+                // A late root reports shortly after its first symptoms; an upstream CI whose event comes long
+                // after the symptoms under it began is more likely a new fault of its own.
+                else if (t - i.CoverLast[node] <= _options.JoinGap && t - i.CoverFirst[node] <= _options.LateRootWindow
+                    && i.RecentCoverage(node, t) >= _options.MinUpstreamCoverage)
                 {
                     Offer(i, 500, -1, JoinReason.Upstream, node);
                 }
@@ -113,7 +119,7 @@ public sealed class Correlator
                     // as a failure: it is down, its subtree is small enough that independent onsets under
                     // it are rare, or its subtree is visibly failing. Otherwise one noisy anomaly on a core
                     // switch would swallow every independent fault of the site.
-                    var sinceReport = Math.Max(_options.MinOnsetSpan.TotalSeconds, (t - reporter.FirstAt).TotalSeconds);
+                    var sinceReport = Math.Max(_options.MinOnsetSpan.TotalSeconds, (t - reporter.LastAt).TotalSeconds);
                     var reporterCoincidence = 1 - Math.Exp(-lambda * n * sinceReport);
                     if (age <= _options.JoinGap && (reporter.Down || reporterCoincidence <= _options.ReporterCoincidenceLimit || share >= _options.StormShare))
                         Offer(i, 800 - 10 * depths[k], -1, JoinReason.Downstream, a);

@@ -20,6 +20,10 @@ public sealed class CorrelatorOptions
     /// evidence of a failure, so the bar is lower). Default 0.25.</summary>
     public double ReporterCoincidenceLimit { get; init; } = 0.25;
 
+    /// <summary>How long after the first symptoms under it a reporting upstream CI may still join as their
+    /// late root. Default 5 min.</summary>
+    public TimeSpan LateRootWindow { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Shortest time span used in the sibling coincidence test (event timestamps and propagation
     /// jitter make closer onsets no more telling). Default 60 s.</summary>
     public TimeSpan MinOnsetSpan { get; init; } = TimeSpan.FromSeconds(60);
