@@ -92,7 +92,8 @@ public sealed class Correlator
                 else if (t - i.CoverLast[node] <= _options.JoinGap && t - i.CoverFirst[node] <= _options.LateRootWindow
                     && i.RecentCoverage(node, t) >= _options.MinUpstreamCoverage)
                 {
-                    Offer(i, 500, -1, JoinReason.Upstream, node);
+                    // Among several incidents under this CI, the one whose symptoms began closest to now.
+                    Offer(i, 500 - (t - i.CoverFirst[node]).TotalMinutes, -1, JoinReason.Upstream, node);
                 }
             }
 
@@ -224,13 +225,15 @@ public sealed class Correlator
             if (onset > last) last = onset;
             var n = _graph.ClosureSize(via);
             var mu = lambda * n * Math.Max(_options.MinOnsetSpan.TotalSeconds, (last - first).TotalSeconds);
-            var reporterDown = target.Members.TryGetValue(via, out var rep) && rep.Down && _now - rep.LastAt <= _options.JoinGap;
-            // A reporting "down" CI is direct evidence of a shared cause, so a weaker tail suffices.
+            var reporting = target.Members.TryGetValue(via, out var rep) && _now - rep.LastAt <= _options.JoinGap;
+            var reporterDown = reporting && rep!.Down;
+            // A CI that itself reports (down even more so) is direct evidence of a shared cause, so a
+            // weaker tail suffices.
             var tail = PoissonTail(mu, fragments.Count + 1);
             var big = fragments.Count(i => i.Members.Count >= CascadeMembers) + (target.Members.Count >= CascadeMembers ? 1 : 0);
             if (big >= 2)
                 tail = Math.Min(tail, PoissonTail(mu * CascadeRate() / lambda, big));
-            var significant = tail <= _options.MergeSignificance || (reporterDown && tail <= 10 * _options.MergeSignificance);
+            var significant = tail <= _options.MergeSignificance * (reporterDown ? 100 : reporting ? 10 : 1);
             // Two incidents that each have a credible root of their own are two faults unless the shared
             // CI itself reports: a storm shows as many fragments at once, not as a pair.
             if (significant && fragments.Count + 1 < MinSelfExplainedFragments && !target.Members.ContainsKey(via)

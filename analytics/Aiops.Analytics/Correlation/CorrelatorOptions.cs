@@ -37,8 +37,8 @@ public sealed class CorrelatorOptions
     public double StormShare { get; init; } = 0.1;
 
     /// <summary>Highest Poisson tail probability of that many independent onsets under one CI within the
-    /// sibling window for active incidents under it to be merged as fragments of one fault (ten times
-    /// more when that CI itself reports down). The test runs at every event, hence the small default 1e-4.</summary>
+    /// sibling window for active incidents under it to be merged as fragments of one fault (10 times
+    /// more when that CI itself reports, 100 times when it reports down). The test runs at every event, hence the small default 1e-4.</summary>
     public double MergeSignificance { get; init; } = 1e-4;
 
     /// <summary>Share of an incident's recent members a CI must cover for the incident to count as a
