@@ -169,6 +169,21 @@ public sealed class Correlator
         if (best is null && node < _graph.Count)
             OfferNeighbours(node, t, (i, x) => Offer(i, 40, -1, JoinReason.Neighbour, x));
 
+        // 6. A CI with no upstream relation at all (or only containers) cannot be placed by topology:
+        // fall back on time and join the busiest cascade that is unfolding right now, if any.
+        if (best is null && node < _graph.Count && LooksOrphaned(node))
+        {
+            Incident? busiest = null;
+            var most = _options.OrphanMinBurst - 1e-9;
+            foreach (var i in _active)
+            {
+                if (t - i.LastEventAt > _options.OrphanWindow) continue;
+                var recent = i.RecentCover(Incident.AllMembers, t);
+                if (recent > most) { most = recent; busiest = i; }
+            }
+            if (busiest is not null) Offer(busiest, 30, -1, JoinReason.Orphan, -1);
+        }
+
         var opened = false;
         if (best is null)
         {

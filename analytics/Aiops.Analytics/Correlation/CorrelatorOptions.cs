@@ -48,6 +48,10 @@ public sealed class CorrelatorOptions
     /// <summary>For a CI that lost its upstream relations: join a sibling incident active this recently. Default 2 min.</summary>
     public TimeSpan OrphanWindow { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>Recent members (decayed) an incident needs before a CI without upstream relations joins
+    /// it on time alone. Default 5.</summary>
+    public double OrphanMinBurst { get; init; } = 5;
+
     /// <summary>Prior rate of independent onsets per CI (per second), blended with the observed rate of
     /// opened incidents over the first 6 h. Default 1 per 3 days.</summary>
     public double PriorOnsetRatePerCiSecond { get; init; } = 1.0 / (3 * 86400);
