@@ -225,14 +225,14 @@ public sealed class Correlator
         {
             var via = k < 0 ? node : ancestors[k];
             if (via >= _graph.Count || !_byNode.TryGetValue(via, out var list) || list.Count < 2) continue;
-            if (target.RecentCoverage(via, _now) < _options.FragmentCoverage) continue;
+            if (target.RecentCoverage(via, _now) < _options.FragmentCoverage || ExplainedOutside(target, via)) continue;
             // Fragments of one fault start together (propagation delays are minutes); independent faults
             // start at unrelated times. The test therefore uses the span of the onsets under via.
             var onset = target.CoverFirst[via];
             var half = _options.SiblingWindow;
             var fragments = list.Where(i => i != target && _now - i.CoverLast[via] <= _options.SiblingWindow
                 && (i.CoverFirst[via] - onset).Duration() <= half
-                && i.RecentCoverage(via, _now) >= _options.FragmentCoverage).ToList();
+                && i.RecentCoverage(via, _now) >= _options.FragmentCoverage && !ExplainedOutside(i, via)).ToList();
             if (fragments.Count == 0) continue;
             var first = fragments.Min(i => i.CoverFirst[via]);
             var last = fragments.Max(i => i.CoverFirst[via]);
@@ -272,6 +272,16 @@ public sealed class Correlator
     }
 
     private const int MinSelfExplainedFragments = 3;
+
+    /// <summary>The incident has a credible reporting root that does not sit under <paramref name="via"/>:
+    /// <paramref name="via"/> cannot be the cause of it (a storage cascade is not a rack switch's fault).</summary>
+    private bool ExplainedOutside(Incident i, int via)
+    {
+        if (i.TopReporter < 0 || i.TopReporter == via || i.RecentCoverage(i.TopReporter, _now) < _options.FragmentCoverage) return false;
+        if (i.TopReporter >= _graph.Count) return true;
+        foreach (var a in _graph.AncestorsOf(i.TopReporter)) if (a == via) return false;
+        return true;
+    }
 
     private bool SelfExplained(Incident i, int via) =>
         i.TopReporter >= 0 && i.TopReporter != via && i.RecentCoverage(i.TopReporter, _now) >= _options.FragmentCoverage;
