@@ -84,7 +84,7 @@ public sealed class Correlator
                 {
                     // A root-like member (it covers most of the incident) keeps its incident for the flap
                     // window: a flapping root returns after quiet spells longer than the join gap.
-                    var window = i.Cover[node] >= _options.MinRootCoverage * i.Members.Count ? _options.FlapWindow : _options.JoinGap;
+                    var window = i.Cover[node] >= _options.FragmentCoverage * i.Members.Count ? _options.FlapWindow : _options.JoinGap;
                     if (t - self.LastAt <= window) Offer(i, 1000, -1, JoinReason.SameCi, node);
                 }
                 // A late root reports shortly after its first symptoms; an upstream CI whose event comes long
@@ -143,7 +143,7 @@ public sealed class Correlator
             && old.MergedInto is null && old.ResolvedAt is { } ra && t - ra <= _options.FlapWindow && bestScore < 500
             // Only a CI that explains most of the old incident (its root flapping) reopens it; a former
             // victim reporting again is more likely a new, independent problem.
-            && old.Cover[node] >= _options.MinRootCoverage * old.Members.Count)
+            && old.Cover[node] >= _options.FragmentCoverage * old.Members.Count)
         {
             old.ResolvedAt = null;
             _active.Add(old);
@@ -167,7 +167,7 @@ public sealed class Correlator
         // dependent such as a load balancer over several services, or a shared dependency) reported in an
         // incident within the orphan window. Hubs are skipped to keep this bounded and meaningful.
         if (best is null && node < _graph.Count)
-            OfferNeighbours(node, t, (i, x) => Offer(i, 40, -1, JoinReason.Neighbour, x));
+            OfferNeighbours(node, t, evt.Kind == EventKind.Down, (i, x) => Offer(i, 40, -1, JoinReason.Neighbour, x));
 
         // 6. A CI with no upstream relation at all (or only containers) cannot be placed by topology:
         // fall back on time and join the busiest cascade that is unfolding right now, if any.
@@ -353,24 +353,28 @@ public sealed class Correlator
 
     private const int MaxNeighbourDegree = 40;
 
-    private void OfferNeighbours(int node, DateTimeOffset t, Action<Incident, int> offer)
+    /// <remarks>Containers (rack, site) relate everything inside them, so they link two CIs only when both
+    /// went down within the orphan window: a rack-mate dying right after its switch is hard to ignore.</remarks>
+    private void OfferNeighbours(int node, DateTimeOffset t, bool down, Action<Incident, int> offer)
     {
-        foreach (var x in Neighbours(node))
+        foreach (var x in Neighbours(node, down))
         {
             if (_graph.ParentsOf(x).Length + _graph.ChildrenOf(x).Length > MaxNeighbourDegree) continue;
-            foreach (var y in Neighbours(x))
+            var viaContainer = IsContainer(x);
+            foreach (var y in Neighbours(x, true))
             {
                 if (y == node || !_byNode.TryGetValue(y, out var list)) continue;
                 foreach (var i in list)
-                    if (i.Members.TryGetValue(y, out var m) && t - m.LastAt <= _options.OrphanWindow) offer(i, x);
+                    if (i.Members.TryGetValue(y, out var m) && t - m.LastAt <= _options.OrphanWindow && (!viaContainer || m.Down))
+                        offer(i, x);
             }
         }
     }
 
-    private IEnumerable<int> Neighbours(int node)
+    private IEnumerable<int> Neighbours(int node, bool withContainers)
     {
         foreach (var p in _graph.ParentsOf(node).ToArray())
-            if (!IsContainer(p)) yield return p;
+            if (withContainers || !IsContainer(p)) yield return p;
         foreach (var c in _graph.ChildrenOf(node).ToArray()) yield return c;
     }
 
