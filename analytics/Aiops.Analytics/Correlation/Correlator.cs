@@ -130,7 +130,7 @@ public sealed class Correlator
                 // An incident already explained by a reporting CI that is not above this event (a down
                 // hypervisor over its VMs) does not take siblings through a higher silent ancestor: that would
                 // replace a credible root by a guess. Simultaneous cascades are merged later instead.
-                if (i.TopReporter >= 0 && i.TopReporter != a && share < _options.StormShare
+                if (i.TopReporter >= 0 && i.TopReporter != a
                     && i.RecentCoverage(i.TopReporter, t) >= _options.FragmentCoverage) continue;
                 if (siblingCoincidence <= _options.CoincidenceLimit || share >= _options.StormShare)
                     Offer(i, 100 + 100 * (1 - siblingCoincidence) + 100 * share - depths[k], a, JoinReason.Sibling, a);
