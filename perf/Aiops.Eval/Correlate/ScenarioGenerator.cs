@@ -82,8 +82,22 @@ public static class ScenarioGenerator
         }
 
         var faultNo = 0;
+        var placed = new List<(int Root, DateTimeOffset Start, HashSet<string> Impact)>();
+        HashSet<string> ImpactOf(int r) => new(graph.Impact(graph[r].Id)) { graph[r].Id };
+        // A fault whose root sits inside (or above) another fault's failing subtree at the same time is
+        // indistinguishable from that fault's own cascade, so concurrent faults are kept separable: no
+        // shared root or nesting within two hours of each other. Storms are exempt (placed first).
+        bool Separable(int r, DateTimeOffset t0)
+        {
+            var id = graph[r].Id;
+            foreach (var (other, start, impact) in placed)
+                if ((start - t0).Duration() < TimeSpan.FromHours(2) && (impact.Contains(id) || graph.Impact(id).Contains(graph[other].Id) || other == r))
+                    return false;
+            return true;
+        }
         void Cascade(int root, DateTimeOffset t0, bool missingRoot, bool flap, double propagation)
         {
+            placed.Add((root, t0, ImpactOf(root)));
             var fid = $"f{++faultNo:0000}";
             roots[fid] = graph[root].Id;
             var cycles = flap ? 3 + rng.Next(4) : 1;
@@ -144,7 +158,7 @@ public static class ScenarioGenerator
             Cascade(sw, t0, missingRoot: false, flap: false, propagation: 0.85);
             // An independent fault during the storm, outside the switch's subtree if one exists.
             var impact = new HashSet<string>(graph.Impact(graph[sw].Id)) { graph[sw].Id };
-            var other = Enumerable.Range(0, 20).Select(_ => PickRoot(true)).FirstOrDefault(r => !impact.Contains(graph[r].Id), -1);
+            var other = Enumerable.Range(0, 20).Select(_ => PickRoot(true)).FirstOrDefault(r => !impact.Contains(graph[r].Id) && Separable(r, t0), -1);
             if (other >= 0) { Cascade(other, t0 + TimeSpan.FromSeconds(rng.Next(30, 240)), false, false, 0.8); plain--; }
             plain--;
         }
@@ -153,6 +167,11 @@ public static class ScenarioGenerator
             var t0 = Epoch + span * rng.NextDouble();
             var missing = rng.NextDouble() < family.MissingRootShare;
             var root = PickRoot(missing);
+            for (var attempt = 0; attempt < 50 && !Separable(root, t0); attempt++)
+            {
+                t0 = Epoch + span * rng.NextDouble();
+                root = PickRoot(missing);
+            }
             Cascade(root, t0, missing, rng.NextDouble() < family.FlapShare, 0.6 + rng.NextDouble() * 0.35);
             plain--;
             if (plain > 0 && rng.NextDouble() < family.OverlapShare)
@@ -162,7 +181,7 @@ public static class ScenarioGenerator
                 var rootRack = RackOf(graph, root);
                 var rootImpact = new HashSet<string>(graph.Impact(graph[root].Id)) { graph[root].Id };
                 var other = Enumerable.Range(0, 30).Select(_ => PickRoot(false)).FirstOrDefault(r => RackOf(graph, r) != rootRack
-                    && !rootImpact.Contains(graph[r].Id) && !graph.Impact(graph[r].Id).Contains(graph[root].Id), -1);
+                    && !rootImpact.Contains(graph[r].Id) && Separable(r, t0), -1);
                 if (other >= 0)
                 {
                     Cascade(other, t0 + TimeSpan.FromSeconds(rng.Next(0, 180)), rng.NextDouble() < family.MissingRootShare && graph.ChildrenOf(other).Length >= 2, false, 0.6 + rng.NextDouble() * 0.35);
