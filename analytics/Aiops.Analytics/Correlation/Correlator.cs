@@ -256,7 +256,6 @@ public sealed class Correlator
                 significant = false;
             if (!significant) continue;
             mergedVia = via;
-            if (Environment.GetEnvironmentVariable("AIOPS_DEBUG2") is not null) Console.Error.WriteLine($"merge via {CiIdOf(via)} n={n} mu={mu:0.###} k={fragments.Count + 1} tail={tail:0.####} lambda={lambda:E2}");
             foreach (var f in fragments)
             {
                 Unindex(f);

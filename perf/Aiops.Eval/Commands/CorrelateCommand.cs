@@ -9,7 +9,8 @@ namespace Aiops.Eval.Commands;
 /// <summary>
 /// <c>correlate</c> (DESIGN §9.3):
 /// <list type="bullet">
-/// <item><c>correlate --cmdb FILE --events FILE --out FILE</c>: run the correlator, write incidents JSON;</item>
+/// <item><c>correlate --cmdb FILE --events FILE --out FILE [--trace FILE]</c>: run the correlator, write incidents JSON
+/// (and, with --trace, why each event went where);</item>
 /// <item><c>correlate generate --out DIR [--seed S] [--cis N] [--family NAME]</c>: write scenario families
 /// (<c>DIR/&lt;family&gt;/cmdb.json, events.csv, truth.csv</c>);</item>
 /// <item><c>correlate score --truth FILE --events FILE --incidents FILE</c>: score plus both baselines;</item>
@@ -38,7 +39,6 @@ public static class CorrelateCommand
         catch (Exception ex) when (ex is FormatException or IOException or ArgumentException or KeyNotFoundException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"correlate: {ex.Message}");
-            if (Environment.GetEnvironmentVariable("AIOPS_DEBUG") is not null) Console.Error.WriteLine(ex);
             return 1;
         }
     }
@@ -46,7 +46,7 @@ public static class CorrelateCommand
     private static int Usage()
     {
         Console.Error.WriteLine("""
-            usage: correlate --cmdb FILE --events FILE --out FILE
+            usage: correlate --cmdb FILE --events FILE --out FILE [--trace FILE]
                    correlate generate --out DIR [--seed S] [--cis N] [--family NAME]
                    correlate score --truth FILE --events FILE --incidents FILE
                    correlate bench --dir DIR [--seed S]
@@ -74,9 +74,11 @@ public static class CorrelateCommand
         var sw = Stopwatch.StartNew();
         var graph = CorrelationRunner.LoadCmdb(Need(o, "cmdb"));
         var events = CorrelationRunner.LoadEvents(Need(o, "events"));
-        var (incidents, elapsed) = CorrelationRunner.RunTimed(graph, events);
+        using var trace = o.TryGetValue("trace", out var tracePath) ? new StreamWriter(tracePath) : null;
+        var counters = "";
+        var (incidents, elapsed) = CorrelationRunner.RunTimed(graph, events, trace, c => counters = c);
         IncidentsJson.Write(Need(o, "out"), incidents);
-        Console.WriteLine($"correlate: {graph.Count} CIs, {events.Count} events -> {incidents.Count} incidents in {elapsed.TotalSeconds:0.00} s (total {sw.Elapsed.TotalSeconds:0.00} s)");
+        Console.WriteLine($"correlate: {graph.Count} CIs, {events.Count} events -> {incidents.Count} incidents in {elapsed.TotalSeconds:0.00} s (total {sw.Elapsed.TotalSeconds:0.00} s); {counters}");
         return 0;
     }
 

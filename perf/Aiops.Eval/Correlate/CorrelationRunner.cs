@@ -7,17 +7,20 @@ namespace Aiops.Eval.Correlate;
 /// <summary>Runs the <see cref="Correlator"/> over an event list and shapes the §9.3 output.</summary>
 public static class CorrelationRunner
 {
-    public static List<IncidentRecord> Run(CmdbGraph graph, IReadOnlyList<CorrelationEvent> events, CorrelatorOptions? options = null)
+    /// <summary>Runs the correlator; <paramref name="trace"/> (optional) gets one CSV row per event:
+    /// <c>event,ci,incident,reason,via_ci,merged,merged_via</c>.</summary>
+    public static List<IncidentRecord> Run(CmdbGraph graph, IReadOnlyList<CorrelationEvent> events, CorrelatorOptions? options = null,
+        TextWriter? trace = null, Action<string>? counters = null)
     {
         var correlator = new Correlator(graph, options);
-        var trace = Environment.GetEnvironmentVariable("AIOPS_TRACE");
-        using var traceWriter = trace is null ? null : new StreamWriter(trace);
+        trace?.WriteLine("event,ci,incident,reason,via_ci,merged,merged_via");
         foreach (var e in events)
         {
             var a = correlator.Add(e);
-            traceWriter?.WriteLine($"{e.Id},{e.Ci},{a.IncidentId},{a.Reason},{a.ViaCi},{string.Join(';', a.Merged)},{a.MergedVia}");
+            trace?.WriteLine(string.Join(',', CsvText.Escape(e.Id), CsvText.Escape(e.Ci), a.IncidentId, a.Reason,
+                CsvText.Escape(a.ViaCi), string.Join(';', a.Merged), CsvText.Escape(a.MergedVia)));
         }
-        if (Environment.GetEnvironmentVariable("AIOPS_DEBUG") is not null) Console.Error.WriteLine(correlator.CountersText);
+        counters?.Invoke(correlator.CountersText);
         var max = (options ?? new CorrelatorOptions()).MaxRootCandidates;
         var result = new List<IncidentRecord>();
         foreach (var i in correlator.Incidents)
@@ -58,10 +61,11 @@ public static class CorrelationRunner
         return new CmdbGraph(result.Document);
     }
 
-    public static (List<IncidentRecord> Incidents, TimeSpan Elapsed) RunTimed(CmdbGraph graph, IReadOnlyList<CorrelationEvent> events)
+    public static (List<IncidentRecord> Incidents, TimeSpan Elapsed) RunTimed(CmdbGraph graph, IReadOnlyList<CorrelationEvent> events,
+        TextWriter? trace = null, Action<string>? counters = null)
     {
         var sw = Stopwatch.StartNew();
-        var r = Run(graph, events);
+        var r = Run(graph, events, null, trace, counters);
         return (r, sw.Elapsed);
     }
 }
