@@ -85,7 +85,9 @@ public sealed class Correlator
                     // A root-like member (it covers most of the incident) keeps its incident for the flap
                     // window: a flapping root returns after quiet spells longer than the join gap.
                     var window = i.Cover[node] >= _options.FragmentCoverage * i.Members.Count ? _options.FlapWindow : _options.JoinGap;
-                    if (t - self.LastAt <= window) Offer(i, 1000, -1, JoinReason.SameCi, node);
+                    // Fades with age so a fresher, more specific explanation (a parent that just went down)
+                    // wins over an old membership from an unrelated problem.
+                    if (t - self.LastAt <= window) Offer(i, 1000 - 20 * (t - self.LastAt).TotalMinutes, -1, JoinReason.SameCi, node);
                 }
                 // A late root reports shortly after its first symptoms; an upstream CI whose event comes long
                 // after the symptoms under it began is more likely a new fault of its own.
