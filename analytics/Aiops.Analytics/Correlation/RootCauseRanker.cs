@@ -35,7 +35,32 @@ internal static class RootCauseRanker
             scored.Add(new RootCandidate(incident.CiId(node), score, coverage, reported));
         }
         scored.Sort((a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : string.CompareOrdinal(a.Ci, b.Ci));
+        if (scored.Count > 1) DemoteRedundantAncestors(scored, incident, graph, m);
         return scored.Count > max ? scored.GetRange(0, max) : scored;
+    }
+
+    /// <summary>
+    /// An ancestor of the top candidate that explains no more members than it (the site, the core switch
+    /// above a failing array) is a useless alternative: it moves behind the others, so the alternatives
+    /// name distinct explanations (a child of the top, or an unrelated CI holding its own cascade).
+    /// </summary>
+    private static void DemoteRedundantAncestors(List<RootCandidate> scored, Incident incident, CmdbGraph graph, int members)
+    {
+        if (!graph.TryGetIndex(scored[0].Ci, out var top)) return;
+        var kTop = incident.Cover[top];
+        var ancestors = new HashSet<int>(graph.AncestorsOf(top).ToArray());
+        var tolerance = Math.Max(1, 0.1 * members);
+        var keep = new List<RootCandidate> { scored[0] };
+        var demoted = new List<RootCandidate>();
+        foreach (var c in scored.Skip(1))
+        {
+            var redundant = graph.TryGetIndex(c.Ci, out var node) && ancestors.Contains(node)
+                && incident.Cover[node] - kTop < tolerance;
+            (redundant ? demoted : keep).Add(c);
+        }
+        scored.Clear();
+        scored.AddRange(keep);
+        scored.AddRange(demoted);
     }
 
     /// <summary>
