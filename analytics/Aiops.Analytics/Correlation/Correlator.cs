@@ -366,7 +366,10 @@ public sealed class Correlator
             {
                 if (y == node || !_byNode.TryGetValue(y, out var list)) continue;
                 foreach (var i in list)
-                    if (i.Members.TryGetValue(y, out var m) && t - m.LastAt <= _options.OrphanWindow && (!viaContainer || m.Down))
+                    // An event upstream of some of the incident's members that did not qualify as their late
+                    // root is a root of its own (a queue under a storage cascade), not a lost relation.
+                    if (i.Members.TryGetValue(y, out var m) && t - m.LastAt <= _options.OrphanWindow && (!viaContainer || m.Down)
+                        && !i.Cover.ContainsKey(node))
                         offer(i, x);
             }
         }
