@@ -1,0 +1,414 @@
+using Aiops.Analytics.Cmdb;
+
+namespace Aiops.Analytics.Correlation;
+
+/// <summary>
+/// Streaming event correlation over a CMDB graph (DESIGN §7). Events arrive in time order;
+/// <see cref="Add"/> puts each into an incident and says which. An event joins an active incident when:
+/// <list type="bullet">
+/// <item>its CI already is a member (flapping, repeated symptoms) or a resolved incident of that CI is
+/// within <see cref="CorrelatorOptions.FlapWindow"/> (the incident reopens);</item>
+/// <item>its CI depends on a member that reported (parent/child suppression: a down switch's or
+/// hypervisor's whole subtree joins its incident), or members depend on its CI (a late root);</item>
+/// <item>its CI shares a silent ancestor with members, and either an independent onset under that ancestor
+/// is unlikely within the window (Poisson coincidence test with the observed onset rate) or the ancestor's
+/// dependents are symptomatic in a large share (storms whose root has no telemetry).</item>
+/// </list>
+/// Fragments that one silent ancestor explains are merged. CIs that lost their upstream relations fall
+/// back on time plus shared neighbours (a shared container such as a rack).
+/// </summary>
+/// <remarks>
+/// Work per event is bounded by the CI's ancestor list (<see cref="CmdbGraph.MaxAncestorDepth"/>) times the
+/// active incidents indexed under those ancestors. Not thread-safe: one writer (a grain or the eval loop).
+/// </remarks>
+public sealed class Correlator
+{
+    private readonly CmdbGraph _graph;
+    private readonly CorrelatorOptions _options;
+    private readonly List<Incident> _all = [];
+    private readonly List<Incident> _active = [];
+    private readonly Dictionary<int, List<Incident>> _byNode = [];
+    private readonly Dictionary<int, Incident> _recentlyResolvedByCi = [];
+    private readonly Dictionary<string, int> _extra = new(StringComparer.Ordinal);
+    private readonly List<string> _extraIds = [];
+    private DateTimeOffset? _start;
+    private DateTimeOffset _now;
+    private int _opened;
+    private int _cascades;
+    private int _merged;
+    private readonly long[] _counters = new long[Enum.GetValues<JoinReason>().Length];
+    private int _nextId;
+
+    public Correlator(CmdbGraph graph, CorrelatorOptions? options = null)
+    {
+        _graph = graph ?? throw new ArgumentNullException(nameof(graph));
+        _options = options ?? new CorrelatorOptions();
+    }
+
+    /// <summary>Every incident created so far (merged ones included, with <see cref="Incident.MergedInto"/> set).</summary>
+    public IReadOnlyList<Incident> Incidents => _all;
+
+    /// <summary>Incidents that still take events.</summary>
+    public IReadOnlyList<Incident> Active => _active;
+
+    /// <summary>Events handled per decision path, plus fragments merged (for diagnostics and metrics).</summary>
+    public string CountersText => string.Join(' ', Enum.GetValues<JoinReason>().Select(r => $"{r}={_counters[(int)r]}")) + $" merged={_merged}";
+
+    private enum JoinReason { Opened, SameCi, Upstream, Downstream, Sibling, Reopened, Orphan, Neighbour }
+
+    public CorrelationAssignment Add(CorrelationEvent evt)
+    {
+        ArgumentNullException.ThrowIfNull(evt);
+        _start ??= evt.Time;
+        // Late events are accepted; the clock only moves forward so incidents never un-resolve by time.
+        if (evt.Time > _now) { _now = evt.Time; ResolveQuiet(); }
+        var node = NodeOf(evt.Ci);
+        var ancestors = AncestorsOf(node);
+        var depths = node < _graph.Count ? _graph.AncestorDepthsOf(node) : default;
+        var t = evt.Time;
+
+        Incident? best = null;
+        double bestScore = double.MinValue;
+        var reason = JoinReason.Opened;
+        var link = -1;
+        void Offer(Incident i, double score, int via, JoinReason why, int linkNode)
+        {
+            if (score > bestScore) { best = i; bestScore = score; reason = why; link = linkNode; }
+        }
+
+        // 1. Same CI, or CI upstream of members (its event explains theirs).
+        if (_byNode.TryGetValue(node, out var direct))
+            foreach (var i in direct)
+            {
+                if (i.Members.TryGetValue(node, out var self))
+                {
+                    // A root-like member (it covers most of the incident) keeps its incident for the flap
+                    // window: a flapping root returns after quiet spells longer than the join gap.
+                    var window = i.Cover[node] >= _options.FragmentCoverage * i.Members.Count ? _options.FlapWindow : _options.JoinGap;
+                    // Fades with age so a fresher, more specific explanation (a parent that just went down)
+                    // wins over an old membership from an unrelated problem.
+                    if (t - self.LastAt <= window) Offer(i, 1000 - 20 * (t - self.LastAt).TotalMinutes, -1, JoinReason.SameCi, node);
+                }
+                // A late root reports shortly after its first symptoms; an upstream CI whose event comes long
+                // after the symptoms under it began is more likely a new fault of its own.
+                else if (t - i.CoverLast[node] <= _options.JoinGap && t - i.CoverFirst[node] <= _options.LateRootWindow
+                    && i.RecentCoverage(node, t) >= _options.MinUpstreamCoverage)
+                {
+                    // Among several incidents under this CI, the one whose symptoms began closest to now.
+                    Offer(i, 500 - (t - i.CoverFirst[node]).TotalMinutes, -1, JoinReason.Upstream, node);
+                }
+            }
+
+        // 2. Downstream of a reporting member, or sibling through a silent shared ancestor.
+        var lambda = OnsetRate();
+        for (var k = 0; k < ancestors.Length; k++)
+        {
+            var a = ancestors[k];
+            if (!_byNode.TryGetValue(a, out var list)) continue;
+            var n = _graph.ClosureSize(a);
+            foreach (var i in list)
+            {
+                var share = (i.RecentCover(a, t) + 1.0) / n;
+                // For a silent shared ancestor the question is whether an independent onset somewhere under
+                // it would land this close to the incident's onset there: cascades are tight in time, while
+                // a long incident would otherwise attract every later fault of its subtree.
+                var sinceOnset = Math.Max(_options.MinOnsetSpan.TotalSeconds, (t - i.CoverFirst[a]).TotalSeconds);
+                var siblingCoincidence = 1 - Math.Exp(-lambda * n * sinceOnset);
+                if (i.Members.TryGetValue(a, out var reporter))
+                {
+                    // Parent/child suppression lasts while the parent itself keeps reporting.
+                    var age = t - reporter.LastAt;
+                    // A reporting upstream CI explains its dependents only if its own event is credible
+                    // as a failure: it is down, its subtree is small enough that independent onsets under
+                    // it are rare, or its subtree is visibly failing. Otherwise one noisy anomaly on a core
+                    // switch would swallow every independent fault of the site.
+                    var sinceReport = Math.Max(_options.MinOnsetSpan.TotalSeconds, (t - reporter.LastAt).TotalSeconds);
+                    var reporterCoincidence = 1 - Math.Exp(-lambda * n * sinceReport);
+                    if (age <= _options.JoinGap && (reporter.Down || reporterCoincidence <= _options.ReporterCoincidenceLimit || share >= _options.StormShare))
+                        Offer(i, 800 - 10 * depths[k], -1, JoinReason.Downstream, a);
+                    continue;
+                }
+                if (t - i.CoverLast[a] > _options.SiblingWindow || i.RecentCoverage(a, t) < _options.MinRootCoverage) continue;
+                // An incident already explained by a reporting CI that is not above this event (a down
+                // hypervisor over its VMs) does not take siblings through a higher silent ancestor: that would
+                // replace a credible root by a guess. Simultaneous cascades are merged later instead.
+                if (i.TopReporter >= 0 && i.TopReporter != a
+                    && i.RecentCoverage(i.TopReporter, t) >= _options.FragmentCoverage) continue;
+                if (siblingCoincidence <= _options.CoincidenceLimit || share >= _options.StormShare)
+                    Offer(i, 100 + 100 * (1 - siblingCoincidence) + 100 * share - depths[k], a, JoinReason.Sibling, a);
+            }
+        }
+
+        // 3. Reopen a recently resolved incident of this CI (flapping).
+        var reopened = false;
+        if (bestScore < 1000 && _recentlyResolvedByCi.TryGetValue(node, out var old)
+            && old.MergedInto is null && old.ResolvedAt is { } ra && t - ra <= _options.FlapWindow && bestScore < 500
+            // Only a CI that explains most of the old incident (its root flapping) reopens it; a former
+            // victim reporting again is more likely a new, independent problem.
+            && old.Cover[node] >= _options.FragmentCoverage * old.Members.Count)
+        {
+            old.ResolvedAt = null;
+            _active.Add(old);
+            foreach (var c in old.Cover.Keys) Index(c, old);
+            best = old;
+            bestScore = 900;
+            reopened = true;
+            reason = JoinReason.Reopened;
+        }
+
+        // 4. Missing relations: a CI with no dependency other than containers joins a fresh sibling incident.
+        if (best is null && node < _graph.Count && LooksOrphaned(node))
+        {
+            for (var k = 0; k < ancestors.Length && best is null; k++)
+                if (_byNode.TryGetValue(ancestors[k], out var list))
+                    foreach (var i in list)
+                        if (t - i.CoverLast[ancestors[k]] <= _options.OrphanWindow && i.Members.Count >= 2) Offer(i, 50 - depths[k], -1, JoinReason.Orphan, ancestors[k]);
+        }
+
+        // 5. Missing relations: a CI two hops away in the undirected graph (a shared dependent such as a load
+        // balancer over several services, or a shared dependency) reported within the orphan window. Only for
+        // CIs that lost their upstream relations, or through a container when both went down: for a CI with
+        // intact relations the same pattern mostly links independent faults through multi-parent dependents
+        // (measured: +0.02 pair recall, -0.013 pair precision over 18 scenario runs). Hubs are skipped.
+        if (best is null && node < _graph.Count)
+            OfferNeighbours(node, t, evt.Kind == EventKind.Down, LooksOrphaned(node), (i, x) => Offer(i, 40, -1, JoinReason.Neighbour, x));
+
+        // 6. A CI with no upstream relation at all (or only containers) cannot be placed by topology:
+        // fall back on time and join the busiest cascade that is unfolding right now, if any.
+        if (best is null && node < _graph.Count && LooksOrphaned(node))
+        {
+            Incident? busiest = null;
+            var most = _options.OrphanMinBurst - 1e-9;
+            foreach (var i in _active)
+            {
+                if (t - i.LastEventAt > _options.OrphanWindow) continue;
+                var recent = i.RecentCover(Incident.AllMembers, t);
+                if (recent > most) { most = recent; busiest = i; }
+            }
+            if (busiest is not null) Offer(busiest, 30, -1, JoinReason.Orphan, -1);
+        }
+
+        var opened = false;
+        if (best is null)
+        {
+            best = new Incident($"inc-{++_nextId:000000}", _graph, CiIdOf, t) { RecentHalfLife = _options.SiblingWindow };
+            _all.Add(best);
+            _active.Add(best);
+            _opened++;
+            opened = true;
+        }
+        AddTo(best, evt, node, ancestors);
+        _counters[(int)reason]++;
+
+        var merged = MergeFragments(best, node, ancestors, lambda, out var mergedVia);
+        _merged += merged.Count;
+        return new CorrelationAssignment(evt.Id, best.Id, opened, reopened, merged,
+            reason.ToString().ToLowerInvariant(), link >= 0 ? CiIdOf(link) : null, mergedVia >= 0 ? CiIdOf(mergedVia) : null);
+    }
+
+    /// <summary>Resolves every incident whose quiet gap has passed by <paramref name="now"/> (event time).</summary>
+    public void AdvanceTo(DateTimeOffset now)
+    {
+        if (now > _now) { _now = now; ResolveQuiet(); }
+    }
+
+    /// <summary>
+    /// Storm handling: when several active incidents sit (mostly) under one CI upstream of the event
+    /// — a switch, hypervisor or array whose own telemetry may be silent or late — and that many
+    /// independent onsets under it within <see cref="CorrelatorOptions.SiblingWindow"/> are improbable
+    /// (Poisson tail at most <see cref="CorrelatorOptions.MergeSignificance"/>) or they cover a
+    /// storm-sized share of its dependents, they are fragments of one fault and fold into the incident
+    /// holding the event. Only the nearest such CI is used, so two overlapping faults under a big
+    /// shared ancestor (a site, a core switch) stay apart.
+    /// </summary>
+    private List<string> MergeFragments(Incident target, int node, ReadOnlySpan<int> ancestors, double lambda, out int mergedVia)
+    {
+        var merged = new List<string>();
+        mergedVia = -1;
+        for (var k = -1; k < ancestors.Length && merged.Count == 0; k++)
+        {
+            var via = k < 0 ? node : ancestors[k];
+            if (via >= _graph.Count || !_byNode.TryGetValue(via, out var list) || list.Count < 2) continue;
+            if (target.RecentCoverage(via, _now) < _options.FragmentCoverage || ExplainedOutside(target, via)) continue;
+            // Fragments of one fault start together (propagation delays are minutes); independent faults
+            // start at unrelated times. The test therefore uses the span of the onsets under via.
+            var onset = target.CoverFirst[via];
+            var half = _options.SiblingWindow;
+            var fragments = list.Where(i => i != target && _now - i.CoverLast[via] <= _options.SiblingWindow
+                && (i.CoverFirst[via] - onset).Duration() <= half
+                && i.RecentCoverage(via, _now) >= _options.FragmentCoverage && !ExplainedOutside(i, via)).ToList();
+            if (fragments.Count == 0) continue;
+            var first = fragments.Min(i => i.CoverFirst[via]);
+            var last = fragments.Max(i => i.CoverFirst[via]);
+            if (onset < first) first = onset;
+            if (onset > last) last = onset;
+            var n = _graph.ClosureSize(via);
+            var mu = lambda * n * Math.Max(_options.MinOnsetSpan.TotalSeconds, (last - first).TotalSeconds);
+            var reporting = target.Members.TryGetValue(via, out var rep) && _now - rep.LastAt <= _options.JoinGap;
+            var reporterDown = reporting && rep!.Down;
+            // A CI that itself reports (down even more so) is direct evidence of a shared cause, so a
+            // weaker tail suffices.
+            var tail = PoissonTail(mu, fragments.Count + 1);
+            var big = fragments.Count(i => i.Members.Count >= CascadeMembers) + (target.Members.Count >= CascadeMembers ? 1 : 0);
+            if (big >= 2)
+                tail = Math.Min(tail, PoissonTail(mu * CascadeRate() / lambda, big));
+            var significant = tail <= _options.MergeSignificance * (reporterDown ? 100 : reporting ? 10 : 1);
+            // Two incidents that each have a credible root of their own are two faults unless the shared
+            // CI itself reports: a storm shows as many fragments at once, not as a pair.
+            if (significant && fragments.Count + 1 < MinSelfExplainedFragments && !target.Members.ContainsKey(via)
+                && SelfExplained(target, via) && fragments.All(f => SelfExplained(f, via)))
+                significant = false;
+            if (!significant) continue;
+            mergedVia = via;
+            foreach (var f in fragments)
+            {
+                Unindex(f);
+                _active.Remove(f);
+                f.MergedInto = target.Id;
+                var before = new HashSet<int>(target.Cover.Keys);
+                target.Absorb(f, AncestorsOf);
+                foreach (var c in target.Cover.Keys) if (!before.Contains(c)) Index(c, target);
+                merged.Add(f.Id);
+            }
+        }
+        return merged;
+    }
+
+    private const int MinSelfExplainedFragments = 3;
+
+    /// <summary>The incident has a credible reporting root that does not sit under <paramref name="via"/>:
+    /// <paramref name="via"/> cannot be the cause of it (a storage cascade is not a rack switch's fault).</summary>
+    private bool ExplainedOutside(Incident i, int via)
+    {
+        if (i.TopReporter < 0 || i.TopReporter == via || i.RecentCoverage(i.TopReporter, _now) < _options.FragmentCoverage) return false;
+        if (i.TopReporter >= _graph.Count) return true;
+        foreach (var a in _graph.AncestorsOf(i.TopReporter)) if (a == via) return false;
+        return true;
+    }
+
+    private bool SelfExplained(Incident i, int via) =>
+        i.TopReporter >= 0 && i.TopReporter != via && i.RecentCoverage(i.TopReporter, _now) >= _options.FragmentCoverage;
+
+    /// <summary>P(X ≥ k) for X ~ Poisson(mu).</summary>
+    internal static double PoissonTail(double mu, int k)
+    {
+        if (k <= 0) return 1;
+        double term = Math.Exp(-mu), cdf = 0;
+        for (var i = 0; i < k; i++) { cdf += term; term *= mu / (i + 1); }
+        return Math.Max(0, 1 - cdf);
+    }
+
+    private void AddTo(Incident incident, CorrelationEvent evt, int node, ReadOnlySpan<int> ancestors)
+    {
+        var isNew = !incident.Members.ContainsKey(node);
+        incident.Add(evt, node, ancestors);
+        if (!isNew) return;
+        if (incident.Members.Count == CascadeMembers) _cascades++;
+        if (incident.Cover[node] == 1) Index(node, incident);
+        foreach (var a in ancestors) if (incident.Cover[a] == 1) Index(a, incident);
+    }
+
+    private void Index(int node, Incident incident)
+    {
+        if (!_byNode.TryGetValue(node, out var list)) _byNode[node] = list = [];
+        if (!list.Contains(incident)) list.Add(incident);
+    }
+
+    private void Unindex(Incident incident)
+    {
+        foreach (var c in incident.Cover.Keys)
+            if (_byNode.TryGetValue(c, out var list) && list.Remove(incident) && list.Count == 0) _byNode.Remove(c);
+    }
+
+    private void ResolveQuiet()
+    {
+        for (var j = _active.Count - 1; j >= 0; j--)
+        {
+            var i = _active[j];
+            if (_now - i.LastEventAt <= _options.QuietGap) continue;
+            i.ResolvedAt = i.LastEventAt;
+            _active.RemoveAt(j);
+            Unindex(i);
+            foreach (var m in i.Members.Keys) _recentlyResolvedByCi[m] = i;
+        }
+        // Forget flap candidates that can no longer reopen so the map stays bounded.
+        if (_recentlyResolvedByCi.Count > 4096)
+            foreach (var (k, v) in _recentlyResolvedByCi.ToList())
+                if (v.ResolvedAt is not { } r || _now - r > _options.FlapWindow) _recentlyResolvedByCi.Remove(k);
+    }
+
+    /// <summary>Observed onsets (incidents opened) per CI-second, blended with the prior over 6 h.</summary>
+    private double OnsetRate() => Rate(_opened, _options.PriorOnsetRatePerCiSecond);
+
+    /// <summary>Rate of cascades (incidents that reached <see cref="CascadeMembers"/> CIs) per CI-second:
+    /// much rarer than single-CI onsets, which is why several simultaneous cascades under one CI are telling.</summary>
+    private double CascadeRate() => Rate(_cascades, _options.PriorOnsetRatePerCiSecond / 5);
+
+    private const int CascadeMembers = 3;
+
+    private double Rate(int count, double prior)
+    {
+        const double priorSeconds = 6 * 3600;
+        var n = Math.Max(1, _graph.Count);
+        var elapsed = _start is { } s ? (_now - s).TotalSeconds : 0;
+        return (count + n * priorSeconds * prior) / (n * (elapsed + priorSeconds));
+    }
+
+    private const int MaxNeighbourDegree = 40;
+
+    /// <remarks>Containers (rack, site) relate everything inside them, so they link two CIs only when both
+    /// went down within the orphan window: a rack-mate dying right after its switch is hard to ignore.</remarks>
+    private void OfferNeighbours(int node, DateTimeOffset t, bool down, bool orphan, Action<Incident, int> offer)
+    {
+        foreach (var x in Neighbours(node, down))
+        {
+            if (_graph.ParentsOf(x).Length + _graph.ChildrenOf(x).Length > MaxNeighbourDegree) continue;
+            var viaContainer = IsContainer(x);
+            if (!viaContainer && !orphan) continue;
+            foreach (var y in Neighbours(x, true))
+            {
+                if (y == node || !_byNode.TryGetValue(y, out var list)) continue;
+                foreach (var i in list)
+                    // An event upstream of some of the incident's members that did not qualify as their late
+                    // root is a root of its own (a queue under a storage cascade), not a lost relation.
+                    if (i.Members.TryGetValue(y, out var m) && t - m.LastAt <= _options.OrphanWindow && (!viaContainer || m.Down)
+                        && !i.Cover.ContainsKey(node))
+                        offer(i, x);
+            }
+        }
+    }
+
+    private IEnumerable<int> Neighbours(int node, bool withContainers)
+    {
+        foreach (var p in _graph.ParentsOf(node).ToArray())
+            if (withContainers || !IsContainer(p)) yield return p;
+        foreach (var c in _graph.ChildrenOf(node).ToArray()) yield return c;
+    }
+
+    /// <summary>Containers (site, rack, cluster) relate everything inside them; they are no evidence of a shared fault path.</summary>
+    private bool IsContainer(int node) => RootCauseRanker.TypePrior(_graph[node].Type) < 0;
+
+    private bool LooksOrphaned(int node)
+    {
+        var types = _graph.ParentTypesOf(node);
+        foreach (var rt in types) if (rt != RelationType.MemberOf) return false;
+        return true;
+    }
+
+    private int NodeOf(string ci)
+    {
+        if (_graph.TryGetIndex(ci, out var i)) return i;
+        // A CI missing from the CMDB still correlates with itself (same-CI joins, flapping).
+        if (!_extra.TryGetValue(ci, out i))
+        {
+            i = _graph.Count + _extraIds.Count;
+            _extra[ci] = i;
+            _extraIds.Add(ci);
+        }
+        return i;
+    }
+
+    private ReadOnlySpan<int> AncestorsOf(int node) => node < _graph.Count ? _graph.AncestorsOf(node) : default;
+
+    private string CiIdOf(int node) => node < _graph.Count ? _graph[node].Id : _extraIds[node - _graph.Count];
+}

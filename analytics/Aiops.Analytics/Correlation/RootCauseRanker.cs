@@ -1,0 +1,82 @@
+using Aiops.Analytics.Cmdb;
+
+namespace Aiops.Analytics.Correlation;
+
+/// <summary>
+/// Scores root-cause candidates of an incident. A candidate r covers k of the incident's M member CIs
+/// (r itself or CIs depending on it) out of the N CIs of its dependency closure:
+/// <c>score = 4·k/M + 2·(k/M)·(k/N) + prior(type) + reported bonus (0.5, +0.3 if down, +0.2·max score) + onset bonus (≤0.5)</c>.
+/// Coverage puts upstream CIs that explain every symptom first; specificity (k/N) prefers the smallest
+/// such CI over its own ancestors (a hypervisor over its rack and site), which is also how a silent
+/// root is inferred; the reported and onset bonuses favour the CI that failed first and hardest.
+/// </summary>
+internal static class RootCauseRanker
+{
+    public static IReadOnlyList<RootCandidate> Rank(Incident incident, CmdbGraph graph, int max)
+    {
+        var m = Math.Max(1, incident.Members.Count);
+        var opened = incident.OpenedAt;
+        var scored = new List<RootCandidate>(incident.Cover.Count);
+        foreach (var (node, k) in incident.Cover)
+        {
+            var n = node < graph.Count ? graph.ClosureSize(node) : 1;
+            var coverage = (double)k / m;
+            // Specificity only separates candidates that explain the incident: scaled by coverage so a leaf
+            // that explains itself (k = n) does not outrank the parent that explains everything.
+            var score = 4 * coverage + 2 * coverage * Math.Min(1, (double)k / n)
+                + TypePrior(node < graph.Count ? graph[node].Type : "");
+            var reported = incident.Members.TryGetValue(node, out var member);
+            if (reported)
+            {
+                score += 0.5 + (member!.Down ? 0.3 : 0) + 0.2 * member.MaxScore;
+                var lag = Math.Max(0, (member.FirstAt - opened).TotalMinutes);
+                score += 0.5 * Math.Exp(-lag / 2);
+            }
+            scored.Add(new RootCandidate(incident.CiId(node), score, coverage, reported));
+        }
+        scored.Sort((a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : string.CompareOrdinal(a.Ci, b.Ci));
+        if (scored.Count > 1) DemoteRedundantAncestors(scored, incident, graph, m);
+        return scored.Count > max ? scored.GetRange(0, max) : scored;
+    }
+
+    /// <summary>
+    /// An ancestor of the top candidate that explains no more members than it (the site, the core switch
+    /// above a failing array) is a useless alternative: it moves behind the others, so the alternatives
+    /// name distinct explanations (a child of the top, or an unrelated CI holding its own cascade).
+    /// </summary>
+    private static void DemoteRedundantAncestors(List<RootCandidate> scored, Incident incident, CmdbGraph graph, int members)
+    {
+        if (!graph.TryGetIndex(scored[0].Ci, out var top)) return;
+        var kTop = incident.Cover[top];
+        var ancestors = new HashSet<int>(graph.AncestorsOf(top).ToArray());
+        var tolerance = Math.Max(1, 0.1 * members);
+        var keep = new List<RootCandidate> { scored[0] };
+        var demoted = new List<RootCandidate>();
+        foreach (var c in scored.Skip(1))
+        {
+            var redundant = graph.TryGetIndex(c.Ci, out var node) && ancestors.Contains(node)
+                && incident.Cover[node] - kTop < tolerance;
+            (redundant ? demoted : keep).Add(c);
+        }
+        scored.Clear();
+        scored.AddRange(keep);
+        scored.AddRange(demoted);
+    }
+
+    /// <summary>
+    /// Infrastructure that many things share fails "wider" and is a likelier root than what runs on it.
+    /// Types are matched by keyword so estates with their own type names still get sensible priors.
+    /// </summary>
+    internal static double TypePrior(string type)
+    {
+        var t = type.ToLowerInvariant();
+        if (t.Contains("switch") || t.Contains("router") || t.Contains("network") || t.Contains("firewall")) return 0.4;
+        if (t.Contains("hypervisor") || t.Contains("storage") || t.Contains("san") || t.Contains("esx")) return 0.35;
+        if (t.Contains("database") || t is "db") return 0.3;
+        if (t.Contains("load") || t.Contains("lb") || t.Contains("queue") || t.Contains("broker")) return 0.2;
+        if (t.Contains("host") || t.Contains("server") || t.Contains("vm")) return 0.15;
+        if (t.Contains("service")) return 0.1;
+        if (t.Contains("site") || t.Contains("rack") || t.Contains("cluster") || t.Contains("datacenter")) return -0.1;
+        return 0;
+    }
+}
