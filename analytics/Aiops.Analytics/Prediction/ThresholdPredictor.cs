@@ -1030,11 +1030,11 @@ public sealed class ThresholdPredictor
             return false;
         }
 
-        double lineSse = LeastSquaresSse(from, n, j => _x[j], out _, out _);
+        double lineSse = LeastSquaresSse(from, n, 0, out _, out _);
         double bestSse = double.PositiveInfinity, bestL = double.NaN, bestA = 0;
         foreach (double tau in TauGridHours)
         {
-            double sse = LeastSquaresSse(from, n, j => -Math.Exp(-(_x[j] - _x[from]) / tau), out double l, out double amp);
+            double sse = LeastSquaresSse(from, n, tau, out double l, out double amp);
             if (sse < bestSse)
             {
                 bestSse = sse;
@@ -1050,13 +1050,14 @@ public sealed class ThresholdPredictor
             && bestSse < m * 9 * sigma * sigma && bestL < thrEff - Math.Max(1, sigma);
     }
 
-    /// <summary>Least squares y ≈ c + k·g(x) over [from, to); returns the residual sum of squares.</summary>
-    private double LeastSquaresSse(int from, int to, Func<int, double> g, out double c, out double k)
+    /// <summary>Least squares y ≈ c + k·g(x) over [from, to), g(x) = x when <paramref name="tau"/> is 0 and
+    /// −e^(−(x − x_from)/τ) otherwise; returns the residual sum of squares. (No delegate: no allocation per bucket.)</summary>
+    private double LeastSquaresSse(int from, int to, double tau, out double c, out double k)
     {
         double n = to - from, sg = 0, sy = 0, sgg = 0, sgy = 0;
         for (int j = from; j < to; j++)
         {
-            double gj = g(j);
+            double gj = G(from, j, tau);
             sg += gj;
             sy += _y[j];
             sgg += gj * gj;
@@ -1069,12 +1070,14 @@ public sealed class ThresholdPredictor
         double sse = 0;
         for (int j = from; j < to; j++)
         {
-            double r = _y[j] - c - k * g(j);
+            double r = _y[j] - c - k * G(from, j, tau);
             sse += r * r;
         }
 
         return sse;
     }
+
+    private double G(int from, int j, double tau) => tau == 0 ? _x[j] : -Math.Exp(-(_x[j] - _x[from]) / tau);
 
     private int FirstAtOrAfter(int n, double x)
     {

@@ -370,4 +370,51 @@ public class ThresholdPredictorTests
         Assert.Equal(a, b);
         Assert.False(restored.BucketClosed);
     }
+
+    [Fact]
+    public void TryForecast_DailyCycle_FollowsTheLearntProfile()
+    {
+        // ±10 daily cycle: from day 3 on, forecasts 6 h ahead must follow the cycle (a straight line through the
+        // last hours would miss by several points around the turns).
+        Func<double, double> f = h => 50 + 10 * Math.Sin(h / 24 * 2 * Math.PI);
+        var p = new ThresholdPredictor(new ThresholdPolicy(95));
+        double sumErr = 0, maxErr = 0;
+        int n = 0;
+        foreach ((long time, double value) in Samples(f, 120, 1.0, 30))
+        {
+            p.Update(time, value);
+            if (p.BucketClosed && time > Start + 72 * Hour && p.TryForecast(TimeSpan.FromHours(6), out Forecast fc))
+            {
+                double err = Math.Abs(fc.Predicted - f((fc.AtUnixMs - Start) / (double)Hour));
+                sumErr += err;
+                maxErr = Math.Max(maxErr, err);
+                n++;
+            }
+        }
+
+        Assert.True(n > 250, $"{n} forecasts");
+        Assert.True(sumErr / n < 1, $"mean absolute error {sumErr / n:0.00}");
+        Assert.True(maxErr < 4, $"max error {maxErr:0.00}");
+    }
+
+    [Fact]
+    public void TryForecast_CachedAndRebuiltFits_AllocateNothing()
+    {
+        var policy = new ThresholdPolicy(95);
+        var p = new ThresholdPredictor(policy);
+        Feed(p, h => 40 + 1.2 * h + 5 * Math.Sin(h / 24 * 2 * Math.PI), 30, 0.5, 19);
+        var buffer = new ArrayBufferWriter<byte>();
+        p.WriteState(buffer);
+        ThresholdPredictor restored = ThresholdPredictor.Restore(buffer.WrittenSpan, policy);
+        p.TryForecast(TimeSpan.FromHours(1), out _);
+
+        // The restored predictor has no fit yet: its first call runs the whole trend evaluation.
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        bool a = restored.TryForecast(TimeSpan.FromHours(1), out _);
+        bool b = p.TryForecast(TimeSpan.FromHours(2), out _);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(a && b);
+        Assert.Equal(0, allocated);
+    }
 }
