@@ -30,6 +30,8 @@ namespace Aiops.Analytics.Prediction;
 /// <item>Alerting: raise only when confident, within the horizon, with a non-receding ETA over the last hour and
 /// three agreeing buckets; update on material ETA moves; withdraw with hysteresis; stay quiet for one horizon
 /// after the series was at the threshold (an incident, not a prediction).</item>
+/// <item>Forecast (<see cref="TryForecast"/>): the same trend model, evaluated at any horizon with an
+/// <see cref="ThresholdPolicy.IntervalLevel"/> band, for the <c>aiops_forecast</c> series; it never changes a prediction.</item>
 /// </list>
 /// ML.NET is deliberately not used here: a per-series model must learn online from a few hundred buckets with
 /// no labels, where the closed-form robust estimates above are cheaper, snapshot in a few KiB, and cannot

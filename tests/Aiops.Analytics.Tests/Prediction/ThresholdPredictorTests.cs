@@ -417,4 +417,16 @@ public class ThresholdPredictorTests
         Assert.True(a && b);
         Assert.Equal(0, allocated);
     }
+
+    [Fact]
+    public void TryForecast_PercentageLeakFarAhead_IsNotClamped()
+    {
+        // 80 % + 1 %/h, 10 h of history: 24 h on, the trend says ~114 %. Clamping is the caller's business.
+        var p = new ThresholdPredictor(new ThresholdPolicy(95));
+        Feed(p, h => 80 + h, 10, 0.3, 21);
+
+        Assert.True(p.TryForecast(TimeSpan.FromHours(24), out Forecast fc));
+        Assert.True(fc.Predicted > 105, $"predicted {fc.Predicted:0.0}");
+        Assert.True(fc.Upper > fc.Predicted);
+    }
 }
