@@ -87,3 +87,14 @@ public enum PredictionChangeKind
 
 /// <summary>A change of prediction; <see cref="Prediction"/> is null when withdrawn.</summary>
 public sealed record PredictionChange(PredictionChangeKind Kind, Prediction? Prediction);
+
+/// <summary>
+/// One forecast point of a series (the derived series <c>aiops_forecast</c>, DESIGN §5): the value expected at
+/// <see cref="AtUnixMs"/> and the <see cref="ThresholdPolicy.IntervalLevel"/> band (default 80 %) for a single sample
+/// there. Not clamped: a percentage may be forecast above 100 or below 0.
+/// </summary>
+/// <param name="AtUnixMs">Time the forecast is for (last sample + horizon).</param>
+/// <param name="Predicted">Expected value.</param>
+/// <param name="Lower">Lower end of the band.</param>
+/// <param name="Upper">Upper end of the band.</param>
+public readonly record struct Forecast(long AtUnixMs, double Predicted, double Lower, double Upper);

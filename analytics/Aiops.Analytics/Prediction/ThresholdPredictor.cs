@@ -30,6 +30,8 @@ namespace Aiops.Analytics.Prediction;
 /// <item>Alerting: raise only when confident, within the horizon, with a non-receding ETA over the last hour and
 /// three agreeing buckets; update on material ETA moves; withdraw with hysteresis; stay quiet for one horizon
 /// after the series was at the threshold (an incident, not a prediction).</item>
+/// <item>Forecast (<see cref="TryForecast"/>): the same trend model, evaluated at any horizon with an
+/// <see cref="ThresholdPolicy.IntervalLevel"/> band, for the <c>aiops_forecast</c> series; it never changes a prediction.</item>
 /// </list>
 /// ML.NET is deliberately not used here: a per-series model must learn online from a few hundred buckets with
 /// no labels, where the closed-form robust estimates above are cheaper, snapshot in a few KiB, and cannot
@@ -113,6 +115,11 @@ public sealed class ThresholdPredictor
     private int _etaCount;
     private int _etaMisses;
 
+    // Trend model of the last closed bucket, for TryForecast. Derived from the state above (never persisted):
+    // after Restore it is rebuilt on demand from the ring, so the snapshot format is unchanged.
+    private TrendModel _model = TrendModel.None;
+    private long _projectedIdx = long.MinValue;
+
     // Scratch buffers reused by every evaluation (no allocation per bucket).
     private readonly double[] _x;
     private readonly double[] _y;
@@ -145,12 +152,20 @@ public sealed class ThresholdPredictor
     public ThresholdPolicy Policy => _policy;
 
     /// <summary>
+    /// Whether the last <see cref="Update"/> call closed a bucket (once per <see cref="ThresholdPolicy.BucketWidth"/>
+    /// of event time, default 10 min): the moment the trend is re-fitted, so a caller writing one forecast point
+    /// per bucket calls <see cref="TryForecast"/> only then. Transient: false after <see cref="Restore"/>.
+    /// </summary>
+    public bool BucketClosed { get; private set; }
+
+    /// <summary>
     /// Feeds one sample. Samples not after the previous one and non-finite values are ignored (no look-back
     /// rewrite). Returns a change when a prediction is raised, changed materially (ETA moved by more than
     /// 25 % of the remaining lead and more than 30 min) or withdrawn; null otherwise.
     /// </summary>
     public PredictionChange? Update(long timestampUnixMs, double value)
     {
+        BucketClosed = false;
         if (!double.IsFinite(value) || timestampUnixMs <= _lastMs)
         {
             return null;
@@ -175,6 +190,7 @@ public sealed class ThresholdPredictor
             {
                 CloseBucket();
                 change = Evaluate(timestampUnixMs);
+                BucketClosed = true;
             }
 
             _curIdx = idx;
@@ -394,7 +410,13 @@ public sealed class ThresholdPredictor
 
     private PredictionChange? Evaluate(long nowMs)
     {
-        ForecastResult? f = _curIdx < _quietUntilIdx ? null : Forecast(nowMs);
+        ForecastResult? f = null;
+        if (_curIdx >= _quietUntilIdx)
+        {
+            f = Project(nowMs, _curIdx);
+            _projectedIdx = _curIdx;
+        }
+
         double lead = f is { } ff ? (ff.EtaMs - nowMs) : double.PositiveInfinity;
         double drift = PushEta(nowMs, f?.EtaMs);
         long horizonMs = (long)_policy.Horizon.TotalMilliseconds;
@@ -494,7 +516,7 @@ public sealed class ThresholdPredictor
     /// <param name="RaiseHighMs">Late end of the uncalibrated model interval: the raise rule's "surely within the horizon".</param>
     private readonly record struct ForecastResult(long EtaMs, long LowMs, long HighMs, long RaiseHighMs, double Probability);
 
-    private ForecastResult? Forecast(long nowMs)
+    private ForecastResult? Project(long nowMs, long nowIdx)
     {
         if (_ringCount < MinWindowPoints || nowMs - _firstMs < (long)_policy.MinHistory.TotalMilliseconds)
         {
@@ -503,7 +525,6 @@ public sealed class ThresholdPredictor
 
         double thr = _policy.Threshold;
         double thrEff = thr - (double.IsNaN(_sampleSigma) ? 0 : 0.5 * _sampleSigma);
-        long nowIdx = _curIdx;
         long from = nowIdx - (long)(WindowHours * 3_600_000 / _bucketMs);
         if (_resetIdx != long.MinValue)
         {
@@ -637,19 +658,6 @@ public sealed class ThresholdPredictor
             }
         }
 
-        // Saturation check (variable projection): fit v = L − A·e^(−t/τ) over the last 6 h for a grid of τ, each
-        // a linear least-squares problem in (L, A). A clearly better fit than a straight line with its asymptote
-        // below the threshold is a cache or pool filling up, not a leak.
-        if (SaturatesBelow(n, thrEff, DifferenceNoise(n)))
-        {
-            return null;
-        }
-
-        if (!(bNow > 0))
-        {
-            return null;
-        }
-
         // Level now: median of the recent residuals against the local line (≈ last 2 h).
         int recent = 0;
         for (int j = n - 1; j >= 0 && _x[j] >= -2; j--)
@@ -664,6 +672,30 @@ public sealed class ThresholdPredictor
 
         double level = RobustStats.Median(_tmp.AsSpan(0, recent));
         double levelSe = 1.2533 * sigma / Math.Sqrt(recent);
+        double bSe = Math.Sqrt(seRecent * seRecent + SlopeModelError * SlopeModelError * bNow * bNow);
+        double curvSe = Math.Abs(curvature) * 0.5;
+
+        // The model this evaluation projects with is what TryForecast draws: recorded before the remaining
+        // vetoes, which judge the crossing, not the trend itself. (Every veto below returns null without side
+        // effects, so their order relative to the level does not change any prediction.)
+        if (double.IsFinite(bNow) && double.IsFinite(level))
+        {
+            _model = new TrendModel(nowIdx, level, bNow, curvature, lambda, levelSe, bSe, curvSe, resSigma, seasonal, centre);
+        }
+
+        // Saturation check (variable projection): fit v = L − A·e^(−t/τ) over the last 6 h for a grid of τ, each
+        // a linear least-squares problem in (L, A). A clearly better fit than a straight line with its asymptote
+        // below the threshold is a cache or pool filling up, not a leak.
+        if (SaturatesBelow(n, thrEff, DifferenceNoise(n)))
+        {
+            return null;
+        }
+
+        if (!(bNow > 0))
+        {
+            return null;
+        }
+
         if (level >= thrEff)
         {
             return null;
@@ -679,9 +711,6 @@ public sealed class ThresholdPredictor
                 return null;
             }
         }
-
-        double bSe = Math.Sqrt(seRecent * seRecent + SlopeModelError * SlopeModelError * bNow * bNow);
-        double curvSe = Math.Abs(curvature) * 0.5;
 
         // Regular resets (log rotation, scheduled restarts) whose peaks stayed below the threshold: a crossing
         // beyond the next expected reset will not come from this tooth.
@@ -1003,11 +1032,11 @@ public sealed class ThresholdPredictor
             return false;
         }
 
-        double lineSse = LeastSquaresSse(from, n, j => _x[j], out _, out _);
+        double lineSse = LeastSquaresSse(from, n, 0, out _, out _);
         double bestSse = double.PositiveInfinity, bestL = double.NaN, bestA = 0;
         foreach (double tau in TauGridHours)
         {
-            double sse = LeastSquaresSse(from, n, j => -Math.Exp(-(_x[j] - _x[from]) / tau), out double l, out double amp);
+            double sse = LeastSquaresSse(from, n, tau, out double l, out double amp);
             if (sse < bestSse)
             {
                 bestSse = sse;
@@ -1023,13 +1052,14 @@ public sealed class ThresholdPredictor
             && bestSse < m * 9 * sigma * sigma && bestL < thrEff - Math.Max(1, sigma);
     }
 
-    /// <summary>Least squares y ≈ c + k·g(x) over [from, to); returns the residual sum of squares.</summary>
-    private double LeastSquaresSse(int from, int to, Func<int, double> g, out double c, out double k)
+    /// <summary>Least squares y ≈ c + k·g(x) over [from, to), g(x) = x when <paramref name="tau"/> is 0 and
+    /// −e^(−(x − x_from)/τ) otherwise; returns the residual sum of squares. (No delegate: no allocation per bucket.)</summary>
+    private double LeastSquaresSse(int from, int to, double tau, out double c, out double k)
     {
         double n = to - from, sg = 0, sy = 0, sgg = 0, sgy = 0;
         for (int j = from; j < to; j++)
         {
-            double gj = g(j);
+            double gj = G(from, j, tau);
             sg += gj;
             sy += _y[j];
             sgg += gj * gj;
@@ -1042,12 +1072,14 @@ public sealed class ThresholdPredictor
         double sse = 0;
         for (int j = from; j < to; j++)
         {
-            double r = _y[j] - c - k * g(j);
+            double r = _y[j] - c - k * G(from, j, tau);
             sse += r * r;
         }
 
         return sse;
     }
+
+    private double G(int from, int j, double tau) => tau == 0 ? _x[j] : -Math.Exp(-(_x[j] - _x[from]) / tau);
 
     private int FirstAtOrAfter(int n, double x)
     {
@@ -1117,6 +1149,150 @@ public sealed class ThresholdPredictor
         // independent ones, so standard errors grow by sqrt((1+ρ)/(1−ρ)).
         double rho = den > 0 ? Math.Clamp(num / den, 0, 0.9) : 0;
         return (Math.Max(sigma, 1e-3), Math.Sqrt((1 + rho) / (1 - rho)));
+    }
+
+    /// <summary>
+    /// Forecasts the series <paramref name="horizon"/> after the last sample, from the trend fitted at the last closed
+    /// bucket: the level since the last reset, the Theil–Sen slope (with the acceleration or damping the predictions
+    /// use, when significant) and the daily profile once it is trusted. <see cref="Forecast.Lower"/> and
+    /// <see cref="Forecast.Upper"/> bound a single future sample at <see cref="ThresholdPolicy.IntervalLevel"/>
+    /// (default 80 %): level and slope uncertainty (with the 40 % slope model error) plus bucket residual and sample
+    /// noise. Returns false before <see cref="ThresholdPolicy.MinHistory"/>, and from a reset until the new trend
+    /// spans 2 h and 10 buckets. Allocation-free; the fit is cached per closed bucket.
+    /// </summary>
+    /// <remarks>
+    /// Nothing is clamped: a percentage series may get a forecast above 100 or below 0, which the caller may clamp.
+    /// Vetoes that stop a prediction (saturation, regular resets, day-over-day guard) do not change the trend drawn
+    /// here; when the prediction path stopped before fitting (incident quiet time, a slope that turned), the same
+    /// window is fitted with the plain recent slope.
+    /// </remarks>
+    /// <param name="horizon">How far after the last sample, in [0, 30 days].</param>
+    /// <param name="forecast">The forecast, or default when false is returned.</param>
+    public bool TryForecast(TimeSpan horizon, out Forecast forecast)
+    {
+        if (horizon < TimeSpan.Zero || horizon > TimeSpan.FromDays(30))
+        {
+            throw new ArgumentOutOfRangeException(nameof(horizon), horizon, "forecast horizon must be in [0, 30 days]");
+        }
+
+        forecast = default;
+        if (_ringCount == 0 || _lastMs - _firstMs < (long)_policy.MinHistory.TotalMilliseconds)
+        {
+            return false;
+        }
+
+        long lastIdx = _ringIdx[RingPos(0)];
+        if (_model.Idx != lastIdx)
+        {
+            // Not fitted at this bucket yet: after Restore, or when the evaluation was skipped (quiet time after an
+            // incident) or stopped before the fit.
+            if (_projectedIdx != lastIdx)
+            {
+                _ = Project(_lastMs, lastIdx);
+                _projectedIdx = lastIdx;
+            }
+
+            if (_model.Idx != lastIdx)
+            {
+                FitRecentLine(lastIdx);
+            }
+        }
+
+        TrendModel m = _model;
+        if (!m.Valid)
+        {
+            return false;
+        }
+
+        long at = _lastMs + (long)horizon.TotalMilliseconds;
+        double t = (at - m.Idx * _bucketMs) / 3_600_000.0;
+        double trend = m.Lambda > 0
+            ? m.Level + m.Slope * (1 - Math.Exp(-m.Lambda * t)) / m.Lambda
+            : m.Level + m.Slope * t + 0.5 * m.Curvature * t * t;
+        long atIdx = Math.DivRem(at, _bucketMs, out long rem);
+        if (rem < 0)
+        {
+            atIdx--;
+        }
+
+        double predicted = trend + Seasonal(atIdx, m.Centre, m.Seasonal);
+        double sampleNoise = double.IsNaN(_sampleSigma) ? 0 : _sampleSigma;
+        double var = m.LevelSe * m.LevelSe + m.SlopeSe * m.SlopeSe * t * t + m.CurvatureSe * m.CurvatureSe * t * t * t * t / 4
+            + m.Sigma * m.Sigma + sampleNoise * sampleNoise;
+        double half = _z * Math.Sqrt(var);
+        forecast = new Forecast(at, predicted, predicted - half, predicted + half);
+        return true;
+    }
+
+    /// <summary>
+    /// The plain trend of the window <see cref="Project"/> uses (since the last reset, ≤ 24 h, de-seasonalised):
+    /// Theil–Sen slope over the last 8 h and the level over the last 2 h. Records an invalid model when the window
+    /// is too short.
+    /// </summary>
+    private void FitRecentLine(long nowIdx)
+    {
+        _model = TrendModel.Invalid(nowIdx);
+        long from = nowIdx - (long)(WindowHours * 3_600_000 / _bucketMs);
+        if (_resetIdx != long.MinValue)
+        {
+            from = Math.Max(from, _resetIdx);
+        }
+
+        bool seasonal = ProfileActive(out double centre);
+        int n = 0;
+        for (int i = 0; i < _ringCount && _ringIdx[RingPos(i)] >= from; i++)
+        {
+            n++;
+        }
+
+        if (n < MinWindowPoints)
+        {
+            return;
+        }
+
+        for (int j = 0; j < n; j++)
+        {
+            int p = RingPos(n - 1 - j);
+            _x[j] = (_ringIdx[p] - nowIdx) * _bucketMs / 3_600_000.0;
+            _y[j] = _ringMed[p] - Seasonal(_ringIdx[p], centre, seasonal);
+        }
+
+        int recentStart = FirstAtOrAfter(n, -RecentHours);
+        if (_x[n - 1] - _x[0] < MinWindowHours || n - recentStart < MinWindowPoints || _x[n - 1] - _x[recentStart] < MinWindowHours)
+        {
+            return;
+        }
+
+        double b = FitSlope(recentStart, n);
+        (double resSigma, double infl) = Residuals(recentStart, n, b);
+        double sigma = resSigma * infl;
+        double se = SlopeSe(recentStart, n, sigma);
+        int recent = 0;
+        for (int j = n - 1; j >= 0 && _x[j] >= -2; j--)
+        {
+            _tmp[recent++] = _y[j] - b * _x[j];
+        }
+
+        if (recent < 3)
+        {
+            return;
+        }
+
+        double level = RobustStats.Median(_tmp.AsSpan(0, recent));
+        _model = new TrendModel(nowIdx, level, b, 0, 0, 1.2533 * sigma / Math.Sqrt(recent),
+            Math.Sqrt(se * se + SlopeModelError * SlopeModelError * b * b), 0, resSigma, seasonal, centre);
+    }
+
+    /// <summary>A fitted trend at bucket <paramref name="Idx"/> (x = 0 at its start, hours): level, slope per hour,
+    /// curvature or damping rate, their standard errors, the bucket residual scale and the profile in use.</summary>
+    private readonly record struct TrendModel(long Idx, double Level, double Slope, double Curvature, double Lambda,
+        double LevelSe, double SlopeSe, double CurvatureSe, double Sigma, bool Seasonal, double Centre)
+    {
+        public static TrendModel None => Invalid(long.MinValue);
+
+        public bool Valid => !double.IsNaN(Level);
+
+        public static TrendModel Invalid(long idx) => new(idx, double.NaN, 0, 0, 0, 0, 0, 0, 0, false, 0);
     }
 
     /// <summary>Writes the bounded state (a few KiB): buckets, open bucket, profile, teeth and the standing prediction.</summary>

@@ -167,4 +167,266 @@ public class ThresholdPredictorTests
     {
         Assert.False(DefaultThresholds.TryGet("net.bytes_recv", out _));
     }
+
+    /// <summary>The same jittered ~1-minute samples as <see cref="Feed"/>, as a sequence (for tests that act between samples).</summary>
+    private static IEnumerable<(long Time, double Value)> Samples(Func<double, double> f, double hours, double noise, int seed, double fromHours = 0)
+    {
+        var rng = new Random(seed);
+        for (double t = fromHours * 60; t < hours * 60; t += 1 + (rng.NextDouble() - 0.5) * 0.3)
+        {
+            double n = Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+            yield return (Start + (long)(t * Minute), f(t / 60) + noise * n);
+        }
+    }
+
+    [Fact]
+    public void TryForecast_LinearLeak_OneHourAheadNearTruthAndWithinBand()
+    {
+        // 40 % + 1 %/h, 30 h of history: far below the threshold, so only the trend is at stake.
+        var p = new ThresholdPredictor(new ThresholdPolicy(95));
+        Feed(p, h => 40 + h, 30, 0.5, 11);
+
+        Assert.True(p.TryForecast(TimeSpan.FromHours(1), out Forecast fc));
+        double truth = 40 + (fc.AtUnixMs - Start) / (double)Hour;
+        Assert.InRange(fc.AtUnixMs - (Start + 31 * Hour), -2 * Minute, 0);
+        Assert.True(Math.Abs(fc.Predicted - truth) < 0.5, $"predicted {fc.Predicted:0.00}, truth {truth:0.00}");
+        Assert.InRange(truth, fc.Lower, fc.Upper);
+        Assert.True(fc.Lower < fc.Predicted && fc.Predicted < fc.Upper);
+    }
+
+    [Fact]
+    public void TryForecast_LongerHorizon_BandWidens()
+    {
+        var p = new ThresholdPredictor(new ThresholdPolicy(95));
+        Feed(p, h => 40 + h, 30, 0.5, 12);
+
+        Assert.True(p.TryForecast(TimeSpan.FromHours(1), out Forecast near));
+        Assert.True(p.TryForecast(TimeSpan.FromHours(12), out Forecast far));
+        Assert.True(far.Upper - far.Lower > near.Upper - near.Lower);
+        Assert.True(Math.Abs(far.Predicted - (40 + (far.AtUnixMs - Start) / (double)Hour)) < 2, $"predicted {far.Predicted:0.00}");
+    }
+
+    [Fact]
+    public void TryForecast_FlatNoisySeries_BandHoldsFutureSamplesAboutAtIntervalLevel()
+    {
+        // Every bucket from 12 h on forecasts 1 h ahead; each forecast is checked against the first sample at or
+        // after its time. Three seeds, ~650 checks (neighbouring checks are correlated through the shared fit).
+        int inside = 0, total = 0;
+        for (int seed = 20; seed < 23; seed++)
+        {
+            var p = new ThresholdPredictor(new ThresholdPolicy(95));
+            (long Time, double Value)[] samples = Samples(h => 50, 48, 2.0, seed).ToArray();
+            var forecasts = new List<Forecast>();
+            foreach ((long time, double value) in samples)
+            {
+                p.Update(time, value);
+                if (p.BucketClosed && time >= Start + 12 * Hour && p.TryForecast(TimeSpan.FromHours(1), out Forecast fc))
+                {
+                    forecasts.Add(fc);
+                }
+            }
+
+            int k = 0;
+            foreach (Forecast fc in forecasts)
+            {
+                while (k < samples.Length && samples[k].Time < fc.AtUnixMs)
+                {
+                    k++;
+                }
+
+                if (k == samples.Length)
+                {
+                    break;
+                }
+
+                total++;
+                if (samples[k].Value >= fc.Lower && samples[k].Value <= fc.Upper)
+                {
+                    inside++;
+                }
+            }
+        }
+
+        double coverage = inside / (double)total;
+        Assert.True(total > 500, $"{total} checks");
+        Assert.InRange(coverage, 0.72, 0.90);
+    }
+
+    [Fact]
+    public void TryForecast_RightAfterReset_FalseOrAtTheNewLevel()
+    {
+        // Leak of 1 %/h from 40 %, restart at 20 h down to 30 %, where it keeps leaking at 1 %/h.
+        Func<double, double> f = h => h < 20 ? 40 + h : 30 + (h - 20);
+        var p = new ThresholdPredictor(new ThresholdPolicy(95));
+        Feed(p, f, 20.3, 0.5, 13);
+
+        // The old tooth ended near 60 %: a forecast carrying it on would say ~61 %.
+        if (p.TryForecast(TimeSpan.FromHours(1), out Forecast early))
+        {
+            Assert.True(Math.Abs(early.Predicted - 31.3) < 3, $"predicted {early.Predicted:0.0}");
+        }
+
+        Feed(p, f, 24, 0.5, 14, fromHours: 20.3);
+        Assert.True(p.TryForecast(TimeSpan.FromHours(1), out Forecast later));
+        double truth = f((later.AtUnixMs - Start) / (double)Hour);
+        Assert.True(Math.Abs(later.Predicted - truth) < 1, $"predicted {later.Predicted:0.0}, truth {truth:0.0}");
+    }
+
+    [Fact]
+    public void TryForecast_WhenPredictionRaisedOrUpdated_ForecastAtEtaIsAtThreshold()
+    {
+        // Accelerating leak: the ETA moves, so there are raises and updates to check.
+        var p = new ThresholdPredictor(new ThresholdPolicy(95));
+        int checkedChanges = 0;
+        foreach ((long time, double value) in Samples(h => 40 + 0.6 * h + 0.012 * h * h, 50, 0.5, 15))
+        {
+            if (p.Update(time, value) is { Prediction: { } pred })
+            {
+                Assert.True(p.TryForecast(TimeSpan.FromMilliseconds(pred.EtaUnixMs - time), out Forecast fc));
+                Assert.Equal(pred.EtaUnixMs, fc.AtUnixMs);
+                Assert.True(Math.Abs(fc.Predicted - 95) < 1, $"forecast at the ETA {fc.Predicted:0.00}");
+                Assert.InRange(95, fc.Lower, fc.Upper);
+                checkedChanges++;
+            }
+        }
+
+        Assert.True(checkedChanges >= 1, "the leak should have raised a prediction");
+    }
+
+    [Fact]
+    public void TryForecast_EveryBucket_DoesNotChangePredictions()
+    {
+        // Leak with restarts and a daily cycle: raises, withdrawals, resets and the incident quiet time.
+        Func<double, double> f = h => 30 + 2.5 * (h % 30) + 4 * Math.Sin(h / 24 * 2 * Math.PI);
+        var plain = new ThresholdPredictor(new ThresholdPolicy(95));
+        var forecasting = new ThresholdPredictor(new ThresholdPolicy(95));
+        var a = new List<PredictionChange?>();
+        var b = new List<PredictionChange?>();
+        int forecasts = 0;
+        foreach ((long time, double value) in Samples(f, 96, 1.0, 16))
+        {
+            a.Add(plain.Update(time, value));
+            b.Add(forecasting.Update(time, value));
+            if (forecasting.BucketClosed && forecasting.TryForecast(TimeSpan.FromHours(2), out _))
+            {
+                forecasts++;
+            }
+        }
+
+        Assert.Contains(a, c => c is { Kind: PredictionChangeKind.Raised });
+        Assert.True(forecasts > 300, $"{forecasts} forecasts");
+        Assert.Equal(a, b);
+    }
+
+    [Fact]
+    public void BucketClosed_SamplesEveryMinute_TrueOnlyOnTheFirstSampleOfEachBucket()
+    {
+        var p = new ThresholdPredictor(new ThresholdPolicy(95));
+        var closedAt = new List<int>();
+        for (int minute = 0; minute < 35; minute++)
+        {
+            p.Update(Start + minute * Minute, 50);
+            if (p.BucketClosed)
+            {
+                closedAt.Add(minute);
+            }
+        }
+
+        // An ignored (out-of-order) sample closes nothing.
+        p.Update(Start, 50);
+        Assert.False(p.BucketClosed);
+        Assert.Equal([10, 20, 30], closedAt);
+    }
+
+    [Fact]
+    public void TryForecast_BeforeMinHistory_ReturnsFalse()
+    {
+        var p = new ThresholdPredictor(new ThresholdPolicy(95));
+        Feed(p, h => 40 + h, 5, 0.5, 17);
+
+        Assert.False(p.TryForecast(TimeSpan.FromHours(1), out Forecast fc));
+        Assert.Equal(default, fc);
+    }
+
+    [Fact]
+    public void TryForecast_NegativeHorizon_Throws()
+    {
+        var p = new ThresholdPredictor(new ThresholdPolicy(95));
+        Assert.Throws<ArgumentOutOfRangeException>(() => p.TryForecast(TimeSpan.FromMinutes(-1), out _));
+    }
+
+    [Fact]
+    public void TryForecast_AfterRestore_MatchesTheOriginal()
+    {
+        var policy = new ThresholdPolicy(95);
+        var original = new ThresholdPredictor(policy);
+        Feed(original, h => 40 + 1.2 * h + 5 * Math.Sin(h / 24 * 2 * Math.PI), 30, 0.5, 18);
+        var buffer = new ArrayBufferWriter<byte>();
+        original.WriteState(buffer);
+        ThresholdPredictor restored = ThresholdPredictor.Restore(buffer.WrittenSpan, policy);
+
+        Assert.True(original.TryForecast(TimeSpan.FromHours(3), out Forecast a));
+        Assert.True(restored.TryForecast(TimeSpan.FromHours(3), out Forecast b));
+        Assert.Equal(a, b);
+        Assert.False(restored.BucketClosed);
+    }
+
+    [Fact]
+    public void TryForecast_DailyCycle_FollowsTheLearntProfile()
+    {
+        // ±10 daily cycle: from day 3 on, forecasts 6 h ahead must follow the cycle (a straight line through the
+        // last hours would miss by several points around the turns).
+        Func<double, double> f = h => 50 + 10 * Math.Sin(h / 24 * 2 * Math.PI);
+        var p = new ThresholdPredictor(new ThresholdPolicy(95));
+        double sumErr = 0, maxErr = 0;
+        int n = 0;
+        foreach ((long time, double value) in Samples(f, 120, 1.0, 30))
+        {
+            p.Update(time, value);
+            if (p.BucketClosed && time > Start + 72 * Hour && p.TryForecast(TimeSpan.FromHours(6), out Forecast fc))
+            {
+                double err = Math.Abs(fc.Predicted - f((fc.AtUnixMs - Start) / (double)Hour));
+                sumErr += err;
+                maxErr = Math.Max(maxErr, err);
+                n++;
+            }
+        }
+
+        Assert.True(n > 250, $"{n} forecasts");
+        Assert.True(sumErr / n < 1, $"mean absolute error {sumErr / n:0.00}");
+        Assert.True(maxErr < 4, $"max error {maxErr:0.00}");
+    }
+
+    [Fact]
+    public void TryForecast_CachedAndRebuiltFits_AllocateNothing()
+    {
+        var policy = new ThresholdPolicy(95);
+        var p = new ThresholdPredictor(policy);
+        Feed(p, h => 40 + 1.2 * h + 5 * Math.Sin(h / 24 * 2 * Math.PI), 30, 0.5, 19);
+        var buffer = new ArrayBufferWriter<byte>();
+        p.WriteState(buffer);
+        ThresholdPredictor restored = ThresholdPredictor.Restore(buffer.WrittenSpan, policy);
+        p.TryForecast(TimeSpan.FromHours(1), out _);
+
+        // The restored predictor has no fit yet: its first call runs the whole trend evaluation.
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        bool a = restored.TryForecast(TimeSpan.FromHours(1), out _);
+        bool b = p.TryForecast(TimeSpan.FromHours(2), out _);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(a && b);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void TryForecast_PercentageLeakFarAhead_IsNotClamped()
+    {
+        // 80 % + 1 %/h, 10 h of history: 24 h on, the trend says ~114 %. Clamping is the caller's business.
+        var p = new ThresholdPredictor(new ThresholdPolicy(95));
+        Feed(p, h => 80 + h, 10, 0.3, 21);
+
+        Assert.True(p.TryForecast(TimeSpan.FromHours(24), out Forecast fc));
+        Assert.True(fc.Predicted > 105, $"predicted {fc.Predicted:0.0}");
+        Assert.True(fc.Upper > fc.Predicted);
+    }
 }
