@@ -58,6 +58,9 @@ public sealed class AnalyticsOptions
     /// <summary>Prediction horizon in hours (default 24): only crossings expected within it are predicted.</summary>
     public double PredictionHorizonHours { get; set; } = 24;
 
+    /// <summary>How far ahead the <c>aiops_forecast</c> band reaches, in minutes (default 60); one point per 10-minute bucket.</summary>
+    public int ForecastHorizonMinutes { get; set; } = 60;
+
     /// <summary>Wall-clock seconds between snapshots of detector state to grain storage (default 60), and on deactivation.</summary>
     public int SnapshotIntervalSeconds { get; set; } = 60;
 }

@@ -37,6 +37,7 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
     private long _lastReport = long.MinValue;
     private long _lastSnapshot;
     private bool _dirty;
+    private TimeSpan _forecastHorizon;
 
     protected EntityGrainBase(
         IPersistentState<EntityAnalyticsState> state,
@@ -72,6 +73,7 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
         _pointCount = _state.State.PointCount;
         _lastSeenNs = _state.State.LastSeenNs;
         _lastSnapshot = _time.GetTimestamp();
+        _forecastHorizon = TimeSpan.FromMinutes(_analytics.ForecastHorizonMinutes);
         _anomalies = this.GetStreamProvider(AnomalyStreams.Provider)
             .GetStream<AnomalyEvent>(StreamId.Create(AnomalyStreams.Namespace, AnomalyStreams.AllKey));
         _predictions = this.GetStreamProvider(AnomalyStreams.Provider)
@@ -285,6 +287,17 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
                     series.PredictionId = null;
                 }
             }
+        }
+
+        // Forecast band: one aiops_forecast point per closed bucket (every 10 minutes of event time), stamped at the
+        // time it forecasts, so Grafana draws the band ahead of the series.
+        if (predictor.BucketClosed && predictor.TryForecast(_forecastHorizon, out var forecast))
+        {
+            (derived ??= []).Add(new DerivedPoint(
+                "aiops_forecast",
+                [new(EntityTag, this.GetPrimaryKeyString()), new("series", sample.Series)],
+                [new("predicted", forecast.Predicted), new("lower", forecast.Lower), new("upper", forecast.Upper), new("horizon_s", _forecastHorizon.TotalSeconds)],
+                forecast.AtUnixMs * 1_000_000));
         }
 
         // Crossing: at or above the threshold, staying there for 5 minutes of event time (short spikes are not crossings).

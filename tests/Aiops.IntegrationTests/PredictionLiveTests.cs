@@ -40,6 +40,13 @@ public sealed class PredictionLiveTests(SiloFixture silo) : IClassFixture<SiloFi
         await SiloFixture.WaitUntilAsync(async () =>
             (await silo.InfluxRowsAsync("SELECT eta_s, probability, id FROM aiops_prediction WHERE host = 'leak-host'")).Count > 0, "aiops_prediction points for leak-host");
         Assert.Empty(await OpenPredictionsAsync("plateau-host"));
+
+        // The forecast band: one point per 10-minute bucket, an hour ahead, the band around the prediction.
+        var forecasts = await silo.InfluxRowsAsync("SELECT predicted, lower, upper, horizon_s FROM aiops_forecast WHERE host = 'leak-host'");
+        Assert.True(forecasts.Count > 100, $"{forecasts.Count} forecast points");
+        Assert.All(forecasts, f => Assert.True(f[2].GetDouble() <= f[1].GetDouble() && f[1].GetDouble() <= f[3].GetDouble() && f[4].GetDouble() == 3600));
+        var last = forecasts[^1];
+        Assert.InRange(last[1].GetDouble(), 85, 95); // 1.5 points an hour: about 92 one hour after the check time
         Assert.Empty(await silo.InfluxRowsAsync("SELECT eta_s FROM aiops_prediction WHERE host = 'plateau-host'"));
 
         await WriteAsync(checkAt, end, noise);
