@@ -206,6 +206,20 @@ public sealed class Correlator
             reason.ToString().ToLowerInvariant(), link >= 0 ? CiIdOf(link) : null, mergedVia >= 0 ? CiIdOf(mergedVia) : null);
     }
 
+    /// <summary>
+    /// Drops incidents resolved (or merged) before <paramref name="olderThan"/> and past the flap window,
+    /// so a long-running correlator (a grain) keeps bounded memory. Returns how many were dropped.
+    /// </summary>
+    public int Prune(DateTimeOffset olderThan)
+    {
+        bool Gone(Incident i) => i.MergedInto is not null
+            ? i.LastEventAt < olderThan
+            : i.ResolvedAt is { } r && r < olderThan && _now - r > _options.FlapWindow;
+        foreach (var (ci, i) in _recentlyResolvedByCi.ToList())
+            if (Gone(i)) _recentlyResolvedByCi.Remove(ci);
+        return _all.RemoveAll(Gone);
+    }
+
     /// <summary>Resolves every incident whose quiet gap has passed by <paramref name="now"/> (event time).</summary>
     public void AdvanceTo(DateTimeOffset now)
     {

@@ -130,6 +130,16 @@ public class CorrelatorTests
     }
 
     [Fact]
+    public void Prune_ResolvedLongAgo_DropsOnlyThose()
+    {
+        var o = new CorrelatorOptions();
+        var (c, _) = Run(Graph(), [Ev("hv1", 0, EventKind.Down), Ev("db1", 6 * 3600)], o);
+        c.AdvanceTo(T0.AddHours(8));
+        Assert.Equal(1, c.Prune(T0.AddHours(1)));
+        Assert.Equal("db1", Assert.Single(c.Incidents).MemberCis.Single());
+    }
+
+    [Fact]
     public void Add_UnrelatedCisFarApartInTime_SeparateIncidents()
     {
         var (c, _) = Run(Graph(), [Ev("svc1-2", 0), Ev("svc3-3", 3600)]);
