@@ -25,7 +25,7 @@ public static class CorrelateCommand
         {
             if (args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal))
             {
-                var rest = Options(args[1..]);
+                var rest = CliOptions.Parse(args[1..]);
                 return args[0] switch
                 {
                     "generate" => Generate(rest),
@@ -34,7 +34,7 @@ public static class CorrelateCommand
                     _ => Usage(),
                 };
             }
-            return Correlate(Options(args));
+            return Correlate(CliOptions.Parse(args));
         }
         catch (Exception ex) when (ex is FormatException or IOException or ArgumentException or KeyNotFoundException or UnauthorizedAccessException)
         {
@@ -54,37 +54,22 @@ public static class CorrelateCommand
         return 2;
     }
 
-    private static Dictionary<string, string> Options(string[] args)
-    {
-        var d = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
-                throw new ArgumentException($"expected --name value, got '{args[i]}'");
-            d[args[i][2..]] = args[++i];
-        }
-        return d;
-    }
-
-    private static string Need(Dictionary<string, string> o, string key) =>
-        o.TryGetValue(key, out var v) ? v : throw new ArgumentException($"missing --{key}");
-
     private static int Correlate(Dictionary<string, string> o)
     {
         var sw = Stopwatch.StartNew();
-        var graph = CorrelationRunner.LoadCmdb(Need(o, "cmdb"));
-        var events = CorrelationRunner.LoadEvents(Need(o, "events"));
+        var graph = CorrelationRunner.LoadCmdb(o.Require("cmdb"));
+        var events = CorrelationRunner.LoadEvents(o.Require("events"));
         using var trace = o.TryGetValue("trace", out var tracePath) ? new StreamWriter(tracePath) : null;
         var counters = "";
         var (incidents, elapsed) = CorrelationRunner.RunTimed(graph, events, trace, c => counters = c);
-        IncidentsJson.Write(Need(o, "out"), incidents);
+        IncidentsJson.Write(o.Require("out"), incidents);
         Console.WriteLine($"correlate: {graph.Count} CIs, {events.Count} events -> {incidents.Count} incidents in {elapsed.TotalSeconds:0.00} s (total {sw.Elapsed.TotalSeconds:0.00} s); {counters}");
         return 0;
     }
 
     private static int Generate(Dictionary<string, string> o)
     {
-        var dir = Need(o, "out");
+        var dir = o.Require("out");
         var seed = o.TryGetValue("seed", out var s) ? int.Parse(s, CultureInfo.InvariantCulture) : 42;
         var families = ScenarioFamily.Defaults.Where(f => !o.TryGetValue("family", out var name) || f.Name == name).ToList();
         if (families.Count == 0) throw new ArgumentException($"unknown family '{o["family"]}' ({string.Join(", ", ScenarioFamily.Defaults.Select(f => f.Name))})");
@@ -117,9 +102,9 @@ public static class CorrelateCommand
 
     private static int Score(Dictionary<string, string> o)
     {
-        var truth = GroundTruth.Read(Need(o, "truth"));
-        var events = CorrelationRunner.LoadEvents(Need(o, "events"));
-        var incidents = IncidentsJson.Read(Need(o, "incidents"));
+        var truth = GroundTruth.Read(o.Require("truth"));
+        var events = CorrelationRunner.LoadEvents(o.Require("events"));
+        var incidents = IncidentsJson.Read(o.Require("incidents"));
         Console.WriteLine(HeaderRow());
         Console.WriteLine(Row("correlator", CorrelationScorer.Score(truth, events, incidents)));
         Console.WriteLine(Row("per-ci-30m", CorrelationScorer.Score(truth, events, Baselines.PerCi(events))));
@@ -129,7 +114,7 @@ public static class CorrelateCommand
 
     private static int Bench(Dictionary<string, string> o)
     {
-        var dir = Need(o, "dir");
+        var dir = o.Require("dir");
         var seed = o.TryGetValue("seed", out var s) ? int.Parse(s, CultureInfo.InvariantCulture) : 42;
         Console.WriteLine(HeaderRow() + " secs");
         var rows = new List<string>();

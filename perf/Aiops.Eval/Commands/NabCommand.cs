@@ -19,7 +19,7 @@ public static class NabCommand
     {
         try
         {
-            return args.Length > 0 && args[0] == "score" ? Score(ParseOptions(args[1..])) : Detect(ParseOptions(args));
+            return args.Length > 0 && args[0] == "score" ? Score(CliOptions.Parse(args[1..])) : Detect(CliOptions.Parse(args));
         }
         catch (ArgumentException ex)
         {
@@ -35,29 +35,10 @@ public static class NabCommand
         }
     }
 
-    private static Dictionary<string, string> ParseOptions(string[] args)
-    {
-        var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (int i = 0; i < args.Length; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
-            {
-                throw new ArgumentException($"unexpected argument '{args[i]}'");
-            }
-
-            options[args[i][2..]] = args[++i];
-        }
-
-        return options;
-    }
-
-    private static string Require(Dictionary<string, string> options, string name) =>
-        options.TryGetValue(name, out var v) ? v : throw new ArgumentException($"missing --{name}");
-
     private static int Detect(Dictionary<string, string> options)
     {
-        string data = Require(options, "data");
-        string output = Require(options, "out");
+        string data = options.Require("data");
+        string output = options.Require("out");
         string detector = options.GetValueOrDefault("detector", DetectorFactory.DefaultName);
         if (!Directory.Exists(data))
         {
@@ -79,8 +60,8 @@ public static class NabCommand
 
     private static int Score(Dictionary<string, string> options)
     {
-        string results = Require(options, "results");
-        var labels = NabLabels.Load(Require(options, "labels"));
+        string results = options.Require("results");
+        var labels = NabLabels.Load(options.Require("labels"));
         if (!Directory.Exists(results))
         {
             throw new ArgumentException($"--results '{results}' is not a directory");

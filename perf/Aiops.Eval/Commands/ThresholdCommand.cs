@@ -18,15 +18,15 @@ public static class ThresholdCommand
         {
             if (args.Length > 0 && args[0] == "generate")
             {
-                return Generate(ParseOptions(args[1..]));
+                return Generate(CliOptions.Parse(args[1..]));
             }
 
             if (args.Length > 0 && args[0] == "score")
             {
-                return Score(ParseOptions(args[1..]));
+                return Score(CliOptions.Parse(args[1..]));
             }
 
-            return Predict(ParseOptions(args));
+            return Predict(CliOptions.Parse(args));
         }
         catch (Exception ex) when (ex is ArgumentException or IOException or FormatException)
         {
@@ -35,32 +35,13 @@ public static class ThresholdCommand
         }
     }
 
-    private static Dictionary<string, string> ParseOptions(string[] args)
-    {
-        var o = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (int i = 0; i < args.Length; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
-            {
-                throw new ArgumentException($"unexpected argument '{args[i]}' (options are --name value)");
-            }
-
-            o[args[i][2..]] = args[++i];
-        }
-
-        return o;
-    }
-
-    private static string Required(Dictionary<string, string> o, string name) =>
-        o.TryGetValue(name, out string? v) ? v : throw new ArgumentException($"missing --{name}");
-
     private static int Generate(Dictionary<string, string> o)
     {
         var options = new GeneratorOptions(
             o.TryGetValue("series", out string? s) ? int.Parse(s, CultureInfo.InvariantCulture) : 500,
             o.TryGetValue("days", out string? d) ? double.Parse(d, CultureInfo.InvariantCulture) : 7,
             o.TryGetValue("seed", out string? seed) ? int.Parse(seed, CultureInfo.InvariantCulture) : 42);
-        string dir = Required(o, "out");
+        string dir = o.Require("out");
         var sw = Stopwatch.StartNew();
         ScenarioGenerator.Generate(dir, options, n => Progress($"generate: {n}/{options.Series} series, {sw.Elapsed.TotalSeconds:0.0}s"));
         Console.Error.WriteLine();
@@ -70,8 +51,8 @@ public static class ThresholdCommand
 
     private static int Predict(Dictionary<string, string> o)
     {
-        string dir = Required(o, "data");
-        string outFile = Required(o, "out");
+        string dir = o.Require("data");
+        string outFile = o.Require("out");
         var errors = new ThresholdData.ErrorLog();
         var sw = Stopwatch.StartNew();
         ThresholdRunner.Result r = ThresholdRunner.Run(dir, outFile, errors, (n, total) => Progress($"threshold: {n}/{total} series, {sw.Elapsed.TotalSeconds:0.0}s"));
@@ -83,7 +64,7 @@ public static class ThresholdCommand
 
     private static int Score(Dictionary<string, string> o)
     {
-        string dir = Required(o, "data");
+        string dir = o.Require("data");
         o.TryGetValue("predictions", out string? predFile);
         var errors = new ThresholdData.ErrorLog();
         var sw = Stopwatch.StartNew();
