@@ -228,6 +228,34 @@ public sealed class IngestEndToEndTests(SiloFixture silo) : IClassFixture<SiloFi
         Assert.Matches(@"(?m)^aiops_points_rejected_total [1-9]", metrics);
     }
 
+    [Fact]
+    public async Task SeriesOverTheLimit_AreNotAnalysedAndReported_RawPointsStillStored()
+    {
+        var body = new StringBuilder();
+        for (var i = 0; i < SiloFixture.MaxSeriesPerEntity + 10; i++)
+        {
+            body.Append(CultureInfo.InvariantCulture, $"it_card,host=card-host f{i:D3}={i} {BaseNs}\n");
+        }
+
+        // A point with neither host nor ci: stored, counted as unrouted, not analysed.
+        body.Append(CultureInfo.InvariantCulture, $"it_card,site=nowhere f=1 {BaseNs}\n");
+        using var response = await silo.Http.PostAsync("/write", new StringContent(body.ToString()));
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+
+        await SiloFixture.WaitUntilAsync(async () =>
+        {
+            using var r = await silo.Http.GetAsync("/api/v1/hosts/card-host");
+            return r.IsSuccessStatusCode && (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rejectedSeries").GetInt64() == 10;
+        }, "10 series over the limit reported");
+        var host = await silo.Http.GetFromJsonAsync<JsonElement>("/api/v1/hosts/card-host");
+        Assert.Equal(SiloFixture.MaxSeriesPerEntity, host.GetProperty("series").GetArrayLength());
+
+        await WaitForCountAsync("it_card", 1);
+        var stored = await silo.InfluxRowsAsync("SELECT * FROM it_card");
+        Assert.Equal(2, stored.Count); // the host's point (all 60 fields) and the unrouted one
+        Assert.Matches(@"(?m)^aiops_points_unrouted_total [1-9]", await silo.Http.GetStringAsync("/metrics"));
+    }
+
     private Task WaitForCountAsync(string measurement, long expected) =>
         SiloFixture.WaitUntilAsync(async () =>
         {

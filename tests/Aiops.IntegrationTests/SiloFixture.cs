@@ -16,6 +16,9 @@ public class SiloFixture : IAsyncLifetime
 {
     public static readonly string InfluxUrl = Environment.GetEnvironmentVariable("AIOPS_TEST_INFLUX_URL") ?? "http://127.0.0.1:18086";
 
+    /// <summary>The per-host series limit the fixture runs with (small, so tests can exceed it).</summary>
+    public const int MaxSeriesPerEntity = 50;
+
     private WebApplication? _app;
 
     public string Database { get; } = "aiops_it_" + Guid.NewGuid().ToString("N")[..10];
@@ -50,6 +53,7 @@ public class SiloFixture : IAsyncLifetime
             ["Aiops:ServiceId"] = Database,
             ["Aiops:DataDirectory"] = DataDirectory,
             ["Aiops:Ingest:MaxBodyBytes"] = (1024 * 1024).ToString(),
+            ["Aiops:Ingest:MaxSeriesPerEntity"] = MaxSeriesPerEntity.ToString(),
             ["Influx:Url"] = InfluxUrl,
             ["Influx:Database"] = Database,
             ["Influx:LingerMs"] = "100",
