@@ -67,6 +67,7 @@ public static class AiopsHost
         builder.Services.Configure<EntityGrainOptions>(builder.Configuration.GetSection(EntityGrainOptions.Section));
         builder.Services.Configure<AnalyticsOptions>(builder.Configuration.GetSection(AnalyticsOptions.Section));
         builder.Services.AddAiopsApi();
+        SiloHealthCheck.Register(builder.Services);
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);

@@ -217,7 +217,9 @@ public sealed class IngestEndToEndTests(SiloFixture silo) : IClassFixture<SiloFi
     public async Task Operations_HealthReadinessAndMetrics_Answer()
     {
         Assert.Equal(HttpStatusCode.OK, (await silo.Http.GetAsync("/healthz")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await silo.Http.GetAsync("/readyz")).StatusCode);
+        using var ready = await silo.Http.GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync());
         using var write = await silo.Http.PostAsync("/write", new StringContent("it_metrics,host=m v=1\nbad line\n"));
         var metrics = await silo.Http.GetStringAsync("/metrics");
         foreach (var name in new[] { "aiops_points_received_total", "aiops_points_accepted_total", "aiops_points_rejected_total", "aiops_points_written_total", "aiops_influx_batch_latency_seconds_bucket" })
