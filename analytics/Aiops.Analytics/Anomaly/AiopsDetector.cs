@@ -37,7 +37,7 @@ public sealed class AiopsDetector : IStreamingDetector
     /// <summary>Snapshot size in bytes (fixed; ≤ 1 KiB).</summary>
     public const int SnapshotBytes = 1 + 4 + (8 * 8) + (Views * ((FeatureBins + 1) * 4)) + ((MetaBins + 1) * 4);
 
-    private const byte SnapshotVersion = 3;
+    private const byte SnapshotVersion = 4;
     private const int Views = 4;
     private const int FeatureBins = 40;
     private const double FeatureBinsPerNat = 3.0;
@@ -51,6 +51,10 @@ public sealed class AiopsDetector : IStreamingDetector
     private const double ScoreScaleNats = 8.0;
     private const double AlertMemoryDecay = 0.998;
     private const double EchoDiscount = 0.3;
+
+    private const double AlarmMemory = 5000;
+    private const double AlarmDiscount = 0.005;
+    private const double AlarmLevel = 0.5;
 
     private readonly DecayingHistogram[] _views =
     [
@@ -67,6 +71,7 @@ public sealed class AiopsDetector : IStreamingDetector
     private double _fast;
     private double _slow;
     private double _alertMemory;
+    private double _alarms;
 
     public string Name => DetectorName;
 
@@ -105,7 +110,18 @@ public sealed class AiopsDetector : IStreamingDetector
         double score = 1.0 - Math.Exp(-surprise / ScoreScaleNats);
         double memory = _alertMemory;
         _alertMemory = Math.Max(_alertMemory * AlertMemoryDecay, score);
-        return score > memory ? Math.Max(0.0, score - (EchoDiscount * memory)) : 0.0;
+        double output = score > memory ? Math.Max(0.0, score - (EchoDiscount * memory)) : 0.0;
+        // Alarm budget: a series that has alerted often lately (bursty counts such as tweets) must beat its own
+        // habit to alert again; each recent alert (decayed, memory ≈ 5000 points) costs 0.005 of score, so a
+        // quiet series loses nothing and one alerting every few hundred points loses ~0.05.
+        _alarms *= 1.0 - (1.0 / AlarmMemory);
+        double discounted = Math.Max(0.0, output - (AlarmDiscount * _alarms));
+        if (output > AlarmLevel)
+        {
+            _alarms += 1.0;
+        }
+
+        return discounted;
     }
 
     private double View(int view, double z, bool byDensity)
@@ -147,7 +163,7 @@ public sealed class AiopsDetector : IStreamingDetector
         w.Double(_fast);
         w.Double(_slow);
         w.Double(_alertMemory);
-        w.Double(0.0); // reserved: keeps the layout stable for a future per-series setting
+        w.Double(_alarms);
         foreach (var h in _views)
         {
             h.Write(ref w);
@@ -176,8 +192,8 @@ public sealed class AiopsDetector : IStreamingDetector
             _fast = r.Double(),
             _slow = r.Double(),
             _alertMemory = r.Double(),
+            _alarms = r.Double(),
         };
-        r.Double();
         foreach (var h in d._views)
         {
             h.Read(ref r);
@@ -187,6 +203,11 @@ public sealed class AiopsDetector : IStreamingDetector
         if (!r.AtEnd)
         {
             throw new FormatException($"aiops detector snapshot has {state.Length - SnapshotBytes} trailing bytes");
+        }
+
+        if (!(d._alarms >= 0) || !double.IsFinite(d._alarms))
+        {
+            throw new FormatException("aiops detector snapshot: corrupt alarm count");
         }
 
         if (d._count < 0 || (d._count >= WarmUpPoints && !(d._scale > 0)))
