@@ -13,12 +13,15 @@ namespace Aiops.Analytics.Anomaly;
 /// the two-sided tail mass for the others. Together they see spikes and dips (value, step), level
 /// shifts and sustained drifts that no single point shows (the means), whatever the distribution's shape.</item>
 /// <item>The four surprises add up (the views are correlated, which is why step 3 exists). The raw surprise is
-/// then ranked against this series' own history of raw surprise (a second forgetting histogram, memory ≈ 10000
+/// then ranked against this series' own history of raw surprise (a second forgetting histogram of 48 one-nat bins, memory ≈ 10000
 /// points): a noisy series that surprises itself every day must do better than usual to alert, a quiet one
 /// alerts on its first real break. The final surprise is the mean of the raw and the re-calibrated one.</item>
 /// <item>Score = 1 − exp(−surprise/8). A point only scores when it beats the alert memory (the recent maximum
 /// score, fading by 0.2 % per point), and then by its excess over 0.3·memory: NAB-style scoring, like operators,
 /// rewards the first alert of an incident and penalises its echoes.</item>
+/// <item>Alarm budget: every recent alert (score above 0.5, decayed with a memory of ≈ 5000 points) takes 0.005
+/// off the score, so a series that alerts every few hundred points (bursty counts) must beat its own habit to
+/// alert again while a quiet series loses nothing.</item>
 /// </list>
 /// <para>Per point: O(bins) = O(1) time, no allocation. State: <see cref="SnapshotBytes"/> bytes.</para>
 /// </remarks>
@@ -43,7 +46,7 @@ public sealed class AiopsDetector : IStreamingDetector
     private const double FeatureBinsPerNat = 3.0;
     private const double FeatureForgetting = 1.0 / 5000;
     private const int MetaBins = 48;
-    private const double MetaBinsPerNat = 2.0;
+    private const double MetaBinsPerNat = 1.0;
     private const double MetaForgetting = 1.0 / 10000;
     private const double MetaMix = 0.5;
     private const double FastAlpha = 0.1;
