@@ -80,6 +80,44 @@ public class HostModelTests
     }
 
     [Fact]
+    public void Update_NewSeriesAfterTraining_PausesThenRetrainsWithIt()
+    {
+        var rng = new Random(16);
+        var model = new HostModel();
+        int scored = 0;
+        for (int m = 0; m < 600; m++)
+        {
+            long t = Start + (m * Minute);
+            scored += model.Update(t, "a", 10 + Gaussian(rng)).HasValue ? 1 : 0;
+            model.Update(t + 1, "b", 20 + Gaussian(rng));
+        }
+
+        Assert.True(model.IsTrained);
+        Assert.True(scored > 300, $"{scored} scores with two series");
+
+        int during = 0, after = 0;
+        for (int m = 600; m < 1200; m++)
+        {
+            long t = Start + (m * Minute);
+            bool s = model.Update(t, "a", 10 + Gaussian(rng)).HasValue;
+            model.Update(t + 1, "b", 20 + Gaussian(rng));
+            model.Update(t + 2, "c", 30 + Gaussian(rng));
+            if (m > 600 && m < 600 + 230) // the sample at 600 closes bucket 599, still two series
+            {
+                during += s ? 1 : 0;
+            }
+            else if (m > 600 + 250)
+            {
+                after += s ? 1 : 0;
+            }
+        }
+
+        Assert.Equal(3, model.Series.Count);
+        Assert.Equal(0, during);
+        Assert.True(after > 300, $"{after} scores after retraining with three series");
+    }
+
+    [Fact]
     public void Update_LateSample_IsIgnoredAndCounted()
     {
         var model = new HostModel();
