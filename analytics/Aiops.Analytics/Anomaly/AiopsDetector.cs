@@ -13,12 +13,15 @@ namespace Aiops.Analytics.Anomaly;
 /// the two-sided tail mass for the others. Together they see spikes and dips (value, step), level
 /// shifts and sustained drifts that no single point shows (the means), whatever the distribution's shape.</item>
 /// <item>The four surprises add up (the views are correlated, which is why step 3 exists). The raw surprise is
-/// then ranked against this series' own history of raw surprise (a second forgetting histogram, memory ≈ 10000
+/// then ranked against this series' own history of raw surprise (a second forgetting histogram of 48 one-nat bins, memory ≈ 10000
 /// points): a noisy series that surprises itself every day must do better than usual to alert, a quiet one
 /// alerts on its first real break. The final surprise is the mean of the raw and the re-calibrated one.</item>
 /// <item>Score = 1 − exp(−surprise/8). A point only scores when it beats the alert memory (the recent maximum
 /// score, fading by 0.2 % per point), and then by its excess over 0.3·memory: NAB-style scoring, like operators,
 /// rewards the first alert of an incident and penalises its echoes.</item>
+/// <item>Alarm budget: every recent alert (score above 0.5, decayed with a memory of ≈ 5000 points) takes 0.005
+/// off the score, so a series that alerts every few hundred points (bursty counts) must beat its own habit to
+/// alert again while a quiet series loses nothing.</item>
 /// </list>
 /// <para>Per point: O(bins) = O(1) time, no allocation. State: <see cref="SnapshotBytes"/> bytes.</para>
 /// </remarks>
@@ -37,13 +40,13 @@ public sealed class AiopsDetector : IStreamingDetector
     /// <summary>Snapshot size in bytes (fixed; ≤ 1 KiB).</summary>
     public const int SnapshotBytes = 1 + 4 + (8 * 8) + (Views * ((FeatureBins + 1) * 4)) + ((MetaBins + 1) * 4);
 
-    private const byte SnapshotVersion = 3;
+    private const byte SnapshotVersion = 4;
     private const int Views = 4;
     private const int FeatureBins = 40;
     private const double FeatureBinsPerNat = 3.0;
     private const double FeatureForgetting = 1.0 / 5000;
     private const int MetaBins = 48;
-    private const double MetaBinsPerNat = 2.0;
+    private const double MetaBinsPerNat = 1.0;
     private const double MetaForgetting = 1.0 / 10000;
     private const double MetaMix = 0.5;
     private const double FastAlpha = 0.1;
@@ -51,6 +54,10 @@ public sealed class AiopsDetector : IStreamingDetector
     private const double ScoreScaleNats = 8.0;
     private const double AlertMemoryDecay = 0.998;
     private const double EchoDiscount = 0.3;
+
+    private const double AlarmMemory = 5000;
+    private const double AlarmDiscount = 0.005;
+    private const double AlarmLevel = 0.5;
 
     private readonly DecayingHistogram[] _views =
     [
@@ -67,6 +74,7 @@ public sealed class AiopsDetector : IStreamingDetector
     private double _fast;
     private double _slow;
     private double _alertMemory;
+    private double _alarms;
 
     public string Name => DetectorName;
 
@@ -105,7 +113,18 @@ public sealed class AiopsDetector : IStreamingDetector
         double score = 1.0 - Math.Exp(-surprise / ScoreScaleNats);
         double memory = _alertMemory;
         _alertMemory = Math.Max(_alertMemory * AlertMemoryDecay, score);
-        return score > memory ? Math.Max(0.0, score - (EchoDiscount * memory)) : 0.0;
+        double output = score > memory ? Math.Max(0.0, score - (EchoDiscount * memory)) : 0.0;
+        // Alarm budget: a series that has alerted often lately (bursty counts such as tweets) must beat its own
+        // habit to alert again; each recent alert (decayed, memory ≈ 5000 points) costs 0.005 of score, so a
+        // quiet series loses nothing and one alerting every few hundred points loses ~0.05.
+        _alarms *= 1.0 - (1.0 / AlarmMemory);
+        double discounted = Math.Max(0.0, output - (AlarmDiscount * _alarms));
+        if (output > AlarmLevel)
+        {
+            _alarms += 1.0;
+        }
+
+        return discounted;
     }
 
     private double View(int view, double z, bool byDensity)
@@ -147,7 +166,7 @@ public sealed class AiopsDetector : IStreamingDetector
         w.Double(_fast);
         w.Double(_slow);
         w.Double(_alertMemory);
-        w.Double(0.0); // reserved: keeps the layout stable for a future per-series setting
+        w.Double(_alarms);
         foreach (var h in _views)
         {
             h.Write(ref w);
@@ -176,8 +195,8 @@ public sealed class AiopsDetector : IStreamingDetector
             _fast = r.Double(),
             _slow = r.Double(),
             _alertMemory = r.Double(),
+            _alarms = r.Double(),
         };
-        r.Double();
         foreach (var h in d._views)
         {
             h.Read(ref r);
@@ -187,6 +206,11 @@ public sealed class AiopsDetector : IStreamingDetector
         if (!r.AtEnd)
         {
             throw new FormatException($"aiops detector snapshot has {state.Length - SnapshotBytes} trailing bytes");
+        }
+
+        if (!(d._alarms >= 0) || !double.IsFinite(d._alarms))
+        {
+            throw new FormatException("aiops detector snapshot: corrupt alarm count");
         }
 
         if (d._count < 0 || (d._count >= WarmUpPoints && !(d._scale > 0)))

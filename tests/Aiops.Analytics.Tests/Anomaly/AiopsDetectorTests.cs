@@ -50,6 +50,30 @@ public class AiopsDetectorTests
     }
 
     [Fact]
+    public void Update_SeriesThatAlertsOften_ScoresTheSameSpikeLower()
+    {
+        // Same noise, same final spike; one series has had a burst every 250 points (it "alerts often"), so its
+        // alarm budget and histograms both say a spike is routine there.
+        double Run(bool bursty)
+        {
+            var rng = new Random(7);
+            var detector = DetectorFactory.Create();
+            for (int i = 0; i < 4000; i++)
+            {
+                double burst = bursty && i > 200 && i % 250 == 0 ? 15 : 0;
+                detector.Update(Start + (i * FiveMinutes), 100 + Gaussian(rng) + burst);
+            }
+
+            double a = detector.Update(Start + (4000 * FiveMinutes), 112);
+            return Math.Max(a, detector.Update(Start + (4001 * FiveMinutes), 112));
+        }
+
+        double quiet = Run(bursty: false), bursty = Run(bursty: true);
+        Assert.True(quiet > 0.5, $"quiet series spike {quiet:F3}");
+        Assert.True(bursty < quiet - 0.1, $"bursty {bursty:F3} vs quiet {quiet:F3}");
+    }
+
+    [Fact]
     public void Update_GaussianNoise_MostlyQuiet()
     {
         var rng = new Random(3);
