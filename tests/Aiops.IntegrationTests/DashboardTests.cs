@@ -111,7 +111,7 @@ public sealed class DashboardTests(DashboardInfluxFixture influx) : IClassFixtur
     {
         var rows = await RunPanelAsync("aiops-host-overview", "Memory used", "timeseries");
 
-        // The variable resolves to the first host in sort order; the regex /^$host$/ must not match dash-host-10 style prefixes.
+        // The variable resolves to the first host in sort order; the regex /^$host$/ must not also match dash-host-10, which it prefixes.
         Assert.All(rows, r => Assert.Equal(DashboardSeed.Hosts[0], r["host"].GetString()));
         Assert.Equal(DashboardSeed.Minutes, rows.Count);
     }

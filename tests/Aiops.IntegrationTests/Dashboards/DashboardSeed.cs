@@ -11,17 +11,17 @@ namespace Aiops.IntegrationTests.Dashboards;
 /// </summary>
 public static class DashboardSeed
 {
-    /// <summary>Hosts with raw and derived points.</summary>
-    public static readonly string[] Hosts = ["dash-host-1", "dash-host-2"];
+    /// <summary>Hosts with raw and derived points; the second has the first as a prefix, so an unanchored host regex shows.</summary>
+    public static readonly string[] Hosts = ["dash-host-1", "dash-host-10"];
 
     /// <summary>Minutes of history written (default 120), ending at the seed's end time.</summary>
     public const int Minutes = 120;
 
-    /// <summary>Predictions open at the end: dash-host-1 memory and the ci db-1 disk (dash-host-2's disk one is withdrawn).</summary>
+    /// <summary>Predictions open at the end: dash-host-1 memory and the ci db-1 disk (dash-host-10's disk one is withdrawn).</summary>
     public static readonly string[] OpenPredictionIds = ["host/dash-host-1/mem.used_percent/1", "ci/db-1/disk.used_percent{path=/data}/1"];
 
     /// <summary>The prediction raised and then withdrawn (its last point has probability 0).</summary>
-    public const string WithdrawnPredictionId = "host/dash-host-2/disk.used_percent{device=sda1,fstype=ext4,path=/}/1";
+    public const string WithdrawnPredictionId = "host/dash-host-10/disk.used_percent{device=sda1,fstype=ext4,path=/}/1";
 
     /// <summary>Latest state of each seeded incident.</summary>
     public static readonly IReadOnlyDictionary<string, string> IncidentStates = new Dictionary<string, string>
@@ -63,8 +63,8 @@ public static class DashboardSeed
         Prediction(sb, ("host", "dash-host-1"), mem1, "95", eta: 7200, probability: 0.8, OpenPredictionIds[0], Ns(30));
         Prediction(sb, ("host", "dash-host-1"), mem1, "95", eta: 5400, probability: 0.9, OpenPredictionIds[0], Ns(10)); // updated, same id
         Prediction(sb, ("ci", "db-1"), diskCi, "90", eta: 36_000, probability: 0.7, OpenPredictionIds[1], Ns(20));
-        Prediction(sb, ("host", "dash-host-2"), disk2, "90", eta: 3600, probability: 0.85, WithdrawnPredictionId, Ns(40));
-        Prediction(sb, ("host", "dash-host-2"), disk2, "90", eta: 0, probability: 0, WithdrawnPredictionId, Ns(15)); // withdrawn
+        Prediction(sb, ("host", Hosts[1]), disk2, "90", eta: 3600, probability: 0.85, WithdrawnPredictionId, Ns(40));
+        Prediction(sb, ("host", Hosts[1]), disk2, "90", eta: 0, probability: 0, WithdrawnPredictionId, Ns(15)); // withdrawn
 
         Incident(sb, "inc-1", "dash-host-1", "major", "open", "dash-host-1", 1, "Memory leak on dash-host-1", Ns(30));
         Incident(sb, "inc-1", "dash-host-1", "critical", "acknowledged", "dash-host-1,db-1", 3, "Memory leak on dash-host-1", Ns(10));
