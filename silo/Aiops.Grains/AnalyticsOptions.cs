@@ -3,13 +3,19 @@ namespace Aiops.Grains;
 /// <summary>Live analytics settings (section <c>Aiops:Analytics</c>).</summary>
 public sealed class AnalyticsOptions
 {
+    /// <summary>The metric of a series key: <c>measurement.field</c>, the key up to its <c>{tags}</c>.</summary>
+    public static string MetricOf(string series)
+    {
+        var brace = series.IndexOf('{', StringComparison.Ordinal);
+        return brace < 0 ? series : series[..brace];
+    }
+
     /// <summary>The threshold that applies to <paramref name="series"/>, if any: by metric (the series key up to
     /// <c>{</c>); for <c>cpu.usage_active</c> only the total (<c>cpu=cpu-total</c>, or no <c>cpu</c> tag).</summary>
     public bool TryGetThreshold(string series, out string metric, out double threshold)
     {
-        var brace = series.IndexOf('{', StringComparison.Ordinal);
-        metric = brace < 0 ? series : series[..brace];
-        if (metric == "cpu.usage_active" && brace >= 0 && series.Contains("cpu=", StringComparison.Ordinal) && !series.Contains("cpu=cpu-total", StringComparison.Ordinal))
+        metric = MetricOf(series);
+        if (metric == "cpu.usage_active" && metric.Length < series.Length && series.Contains("cpu=", StringComparison.Ordinal) && !series.Contains("cpu=cpu-total", StringComparison.Ordinal))
         {
             threshold = 0;
             return false;
@@ -57,6 +63,17 @@ public sealed class AnalyticsOptions
 
     /// <summary>Prediction horizon in hours (default 24): only crossings expected within it are predicted.</summary>
     public double PredictionHorizonHours { get; set; } = 24;
+
+    /// <summary>
+    /// Metrics (<c>measurement.field</c>) the per-host multivariate model follows, at most 16 series per host, in the
+    /// order first seen (default: memory, total CPU, I/O wait, load, disk use, network and swap). An empty list turns the
+    /// model off. It scores one vector a minute with ML.NET randomized PCA, retrained every six hours on the last day.
+    /// </summary>
+    public List<string> MultivariateMetrics { get; set; } =
+    [
+        "mem.used_percent", "cpu.usage_active", "cpu.usage_iowait", "cpu.usage_system", "system.load1",
+        "disk.used_percent", "net.bytes_recv", "net.bytes_sent", "swap.used_percent",
+    ];
 
     /// <summary>How far ahead the <c>aiops_forecast</c> band reaches, in minutes (default 60); one point per 10-minute bucket.</summary>
     public int ForecastHorizonMinutes { get; set; } = 60;

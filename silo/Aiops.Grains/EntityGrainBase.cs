@@ -1,6 +1,7 @@
 using Aiops.Abstractions;
 using Aiops.Abstractions.Models;
 using Aiops.Analytics.Anomaly;
+using Aiops.Analytics.Multivariate;
 using Aiops.Analytics.Prediction;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -38,6 +39,10 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
     private long _lastSnapshot;
     private bool _dirty;
     private TimeSpan _forecastHorizon;
+    private HostModel? _hostModel;
+    private long? _hostEpisodeOnsetNs;
+    private int _hostQuietBuckets;
+    private HashSet<string>? _multivariateMetrics;
 
     protected EntityGrainBase(
         IPersistentState<EntityAnalyticsState> state,
@@ -74,6 +79,20 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
         _lastSeenNs = _state.State.LastSeenNs;
         _lastSnapshot = _time.GetTimestamp();
         _forecastHorizon = TimeSpan.FromMinutes(_analytics.ForecastHorizonMinutes);
+        _multivariateMetrics = _analytics.MultivariateMetrics.Count == 0 ? null : new HashSet<string>(_analytics.MultivariateMetrics, StringComparer.Ordinal);
+        if (_multivariateMetrics is not null && _state.State.HostModel is { } model)
+        {
+            try
+            {
+                _hostModel = HostModel.Restore(model);
+            }
+            catch (FormatException)
+            {
+                // Another model version: it retrains from new data.
+                _hostModel = null;
+            }
+        }
+
         _anomalies = this.GetStreamProvider(AnomalyStreams.Provider)
             .GetStream<AnomalyEvent>(StreamId.Create(AnomalyStreams.Namespace, AnomalyStreams.AllKey));
         _predictions = this.GetStreamProvider(AnomalyStreams.Provider)
@@ -115,6 +134,11 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
             if (series.Add(sample.TimestampNs, sample.Value) && double.IsFinite(sample.Value))
             {
                 Detect(sample, series, ref derived, ref events);
+                if (_multivariateMetrics is not null && _multivariateMetrics.Contains(AnalyticsOptions.MetricOf(sample.Series)))
+                {
+                    ScoreJointly(sample, ref derived, ref events);
+                }
+
                 if (series.Predictor is not null)
                 {
                     Predict(sample, series, ref derived, ref predictions);
@@ -325,6 +349,50 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
         }
     }
 
+    /// <summary>
+    /// Feeds the per-host multivariate model; each closed one-minute bucket it scores becomes an <c>aiops_anomaly</c>
+    /// point of the pseudo-series <c>host</c> (detector <c>hostpca</c>; value = the share of the error of the series that
+    /// contributes most), and a joint-anomaly episode an <see cref="AnomalyEvent"/> naming that series.
+    /// </summary>
+    private void ScoreJointly(in SeriesSample sample, ref List<DerivedPoint>? derived, ref List<AnomalyEvent>? events)
+    {
+        _hostModel ??= new HostModel();
+        if (_hostModel.Update(sample.TimestampNs / 1_000_000, sample.Series, sample.Value) is not { } score)
+        {
+            return;
+        }
+
+        var timeNs = score.BucketStartUnixMs * 1_000_000;
+        var anomalous = score.Score >= _analytics.AnomalyThreshold;
+        (derived ??= []).Add(new DerivedPoint(
+            "aiops_anomaly",
+            [new(EntityTag, this.GetPrimaryKeyString()), new("series", JointSeries), new("detector", JointDetector)],
+            [new("score", score.Score), new("value", score.TopShare), new("anomaly", anomalous), new("top_series", score.TopSeries)],
+            timeNs));
+        if (!anomalous)
+        {
+            if (_hostEpisodeOnsetNs is not null && ++_hostQuietBuckets >= _analytics.EpisodeQuietPoints)
+            {
+                _hostEpisodeOnsetNs = null;
+            }
+
+            return;
+        }
+
+        _hostQuietBuckets = 0;
+        if (_hostEpisodeOnsetNs is null)
+        {
+            _hostEpisodeOnsetNs = timeNs;
+            var key = this.GetPrimaryKeyString();
+            (events ??= []).Add(new AnomalyEvent($"{EntityTag}/{key}/{JointSeries}/{timeNs}", Kind, key, $"{JointSeries}:{score.TopSeries}", JointDetector, score.Score, score.TopShare, timeNs));
+        }
+    }
+
+    /// <summary>Series name and detector name of the multivariate model's scores.</summary>
+    private const string JointSeries = "host";
+
+    private const string JointDetector = "hostpca";
+
     private ThresholdPolicy Policy(double threshold) => new(threshold, TimeSpan.FromHours(_analytics.PredictionHorizonHours));
 
     private static readonly long CrossingHoldNs = TimeSpan.FromMinutes(5).Ticks * 100;
@@ -345,7 +413,7 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
             return;
         }
 
-        var state = new EntityAnalyticsState { PointCount = _pointCount, LastSeenNs = _lastSeenNs };
+        var state = new EntityAnalyticsState { PointCount = _pointCount, LastSeenNs = _lastSeenNs, HostModel = SnapshotHostModel() };
         foreach (var (key, series) in _series)
         {
             state.Series[key] = series.ToSnapshot();
@@ -354,6 +422,18 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
         _state.State = state;
         await _state.WriteStateAsync();
         _dirty = false;
+    }
+
+    private byte[]? SnapshotHostModel()
+    {
+        if (_hostModel is null)
+        {
+            return null;
+        }
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        _hostModel.WriteState(buffer);
+        return buffer.WrittenSpan.ToArray();
     }
 
     private EntitySummary Summary() => new(this.GetPrimaryKeyString(), Kind, _series.Count, _pointCount, _lastSeenNs);

@@ -40,6 +40,8 @@ public sealed class EntityAnalyticsState
     [Id(1)] public long PointCount { get; set; }
 
     [Id(2)] public long LastSeenNs { get; set; }
+
+    [Id(3)] public byte[]? HostModel { get; set; }
 }
 
 /// <summary>

@@ -61,6 +61,35 @@ public sealed class AnomalyLiveTests(SiloFixture silo) : IClassFixture<SiloFixtu
     }
 
     [Fact]
+    public async Task BrokenRelationBetweenTwoSeries_HostModelFlagsIt_EachSeriesAloneInRange()
+    {
+        // Memory and CPU move together for 8 hours; then CPU moves against memory while both stay in their usual ranges.
+        var body = new StringBuilder();
+        var noise = new Random(3);
+        const int normal = 8 * 60;
+        for (var i = 0; i < normal + 30; i++)
+        {
+            var ts = StartNs + i * StepNs;
+            var mem = 50 + 10 * Math.Sin(i / 20.0) + Gaussian(noise) * 0.3;
+            var cpu = i < normal ? 30 + 2 * (mem - 50) + Gaussian(noise) * 0.5 : 30 - 2 * (mem - 50) + Gaussian(noise) * 0.5;
+            body.Append(CultureInfo.InvariantCulture, $"mem,host=joint-host used_percent={mem:0.###} {ts}\n");
+            body.Append(CultureInfo.InvariantCulture, $"cpu,host=joint-host,cpu=cpu-total usage_active={cpu:0.###} {ts}\n");
+        }
+
+        using var response = await silo.Http.PostAsync("/write", new StringContent(body.ToString()));
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+
+        var breakNs = StartNs + normal * StepNs;
+        await SiloFixture.WaitUntilAsync(async () =>
+            (await silo.InfluxRowsAsync($"SELECT score FROM aiops_anomaly WHERE host = 'joint-host' AND detector = 'hostpca' AND time >= {breakNs + 20 * StepNs}")).Count > 0,
+            "host model scores past the break");
+        var before = await silo.InfluxRowsAsync($"SELECT max(score) FROM aiops_anomaly WHERE host = 'joint-host' AND detector = 'hostpca' AND time < {breakNs}");
+        var after = await silo.InfluxRowsAsync($"SELECT score FROM aiops_anomaly WHERE host = 'joint-host' AND detector = 'hostpca' AND anomaly = true AND time >= {breakNs}");
+        Assert.True(before[0][1].GetDouble() < 0.75, $"max score before the break {before[0][1]}");
+        Assert.True(after.Count >= 10, $"{after.Count} anomalous buckets after the break");
+    }
+
+    [Fact]
     public async Task AnomaliesApi_BadTime_Answers400()
     {
         using var response = await silo.Http.GetAsync("/api/v1/anomalies?from=yesterday");
