@@ -24,6 +24,12 @@ public sealed class AnomalyLogGrain : Grain, IAnomalyLogGrain, IStreamSubscripti
 
     public Task OnNextAsync(AnomalyEvent item, StreamSequenceToken? token = null)
     {
+        if (item.Ended)
+        {
+            // The log lists episodes by onset; the end of an episode is for the incident manager.
+            return Task.CompletedTask;
+        }
+
         _events.AddLast(item);
         if (_events.Count > Capacity)
         {

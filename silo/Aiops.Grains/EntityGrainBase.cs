@@ -234,9 +234,12 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
             return;
         }
 
-        if (series.EpisodeOnsetNs is not null && ++series.QuietPoints >= _analytics.EpisodeQuietPoints)
+        if (series.EpisodeOnsetNs is { } onset && ++series.QuietPoints >= _analytics.EpisodeQuietPoints)
         {
             series.EpisodeOnsetNs = null;
+            var key = this.GetPrimaryKeyString();
+            (events ??= []).Add(new AnomalyEvent(
+                $"{EntityTag}/{key}/{sample.Series}/{onset}", Kind, key, sample.Series, series.Detector.Name, score, sample.Value, sample.TimestampNs, Ended: true));
         }
 
         // Quiet scores: keep the highest of each event-time window and write it when the window closes.
@@ -371,9 +374,12 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
             timeNs));
         if (!anomalous)
         {
-            if (_hostEpisodeOnsetNs is not null && ++_hostQuietBuckets >= _analytics.EpisodeQuietPoints)
+            if (_hostEpisodeOnsetNs is { } onset && ++_hostQuietBuckets >= _analytics.EpisodeQuietPoints)
             {
                 _hostEpisodeOnsetNs = null;
+                var key = this.GetPrimaryKeyString();
+                (events ??= []).Add(new AnomalyEvent(
+                    $"{EntityTag}/{key}/{JointSeries}/{onset}", Kind, key, JointSeries, JointDetector, score.Score, score.TopShare, timeNs, Ended: true));
             }
 
             return;

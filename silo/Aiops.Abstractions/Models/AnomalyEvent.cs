@@ -11,7 +11,10 @@ namespace Aiops.Abstractions.Models;
 /// <param name="Detector">Detector name.</param>
 /// <param name="Score">Score at onset, in [0,1].</param>
 /// <param name="Value">Value at onset.</param>
-/// <param name="TimestampNs">Event time of the onset, Unix ns.</param>
+/// <param name="TimestampNs">Event time of the onset (or of the end, when <paramref name="Ended"/>), Unix ns.</param>
+/// <param name="Ended">False for the onset; true for the end of the episode (the series has been quiet for
+/// <c>Aiops:Analytics:EpisodeQuietPoints</c> points), which the incident manager reads as the member's recovery. The end
+/// carries the onset's <paramref name="Id"/>.</param>
 [GenerateSerializer, Immutable, Alias("aiops.AnomalyEvent")]
 public sealed record AnomalyEvent(
     [property: Id(0)] string Id,
@@ -21,7 +24,8 @@ public sealed record AnomalyEvent(
     [property: Id(4)] string Detector,
     [property: Id(5)] double Score,
     [property: Id(6)] double Value,
-    [property: Id(7)] long TimestampNs);
+    [property: Id(7)] long TimestampNs,
+    [property: Id(8)] bool Ended = false);
 
 /// <summary>Names of the event streams grains publish and subscribe to.</summary>
 public static class AnomalyStreams

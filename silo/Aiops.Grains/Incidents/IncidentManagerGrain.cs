@@ -1,0 +1,449 @@
+using Aiops.Abstractions;
+using Aiops.Abstractions.Models;
+using Aiops.Analytics.Cmdb;
+using Aiops.Analytics.Correlation;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Streams;
+using Orleans.Streams.Core;
+
+namespace Aiops.Grains.Incidents;
+
+/// <summary>One correlated event kept for replay (rebuilding the correlator after a restart or a CMDB change).</summary>
+[GenerateSerializer, Immutable, Alias("aiops.ReplayEvent")]
+public sealed record ReplayEvent(
+    [property: Id(0)] string Id,
+    [property: Id(1)] long TimeNs,
+    [property: Id(2)] string Ci,
+    [property: Id(3)] string Series,
+    [property: Id(4)] double Score,
+    [property: Id(5)] EventKind Kind);
+
+/// <summary>Persisted state of the incident manager.</summary>
+[GenerateSerializer, Alias("aiops.IncidentManagerState")]
+public sealed class IncidentManagerState
+{
+    [Id(0)] public Dictionary<string, IncidentRecord> Incidents { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(1)] public List<ReplayEvent> Recent { get; set; } = [];
+
+    [Id(2)] public long NextNumber { get; set; } = 1;
+
+    [Id(3)] public long ClockNs { get; set; }
+
+    /// <summary>Which incident each correlated event went to: how a rebuilt correlator's incidents map back to ours.</summary>
+    [Id(4)] public Dictionary<string, string> IncidentOfEvent { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// The incident manager: follows the anomaly and prediction streams, correlates events through the CMDB with the
+/// analytics <see cref="Correlator"/> (the same class the eval CLI scores), and runs each incident's lifecycle:
+/// open → acknowledged → resolved (by hand, or automatically when every member has recovered for the hold time) →
+/// closed; a problem returning within the flap window re-opens its incident. One ticket per incident is kept in sync
+/// through <see cref="ITicketGrain"/>, and every change is written to <c>aiops_incident</c>.
+/// </summary>
+/// <remarks>
+/// The correlator itself is not persisted: the last events (<see cref="IncidentOptions.ReplayEvents"/>) are, and a
+/// reactivated grain or a changed CMDB rebuilds it by replaying them (correlation is keyed by event time, so the
+/// replay reaches the same grouping). An event's CI is its entity: the host name for host telemetry, the CI id for
+/// <c>ci</c>-tagged telemetry, so CMDB CIs of hosts use the host name as id.
+/// </remarks>
+[ImplicitStreamSubscription(AnomalyStreams.Namespace)]
+[ImplicitStreamSubscription(PredictionStreams.Namespace)]
+public sealed partial class IncidentManagerGrain(
+    [PersistentState("incidents")] IPersistentState<IncidentManagerState> state,
+    IDerivedPointSink derived,
+    IOptions<IncidentOptions> options,
+    TimeProvider time,
+    ILogger<IncidentManagerGrain> logger)
+    : Grain, IIncidentManagerGrain, IStreamSubscriptionObserver
+{
+    private const string CmdbKey = "default";
+    private readonly IncidentOptions _options = options.Value;
+    private readonly Dictionary<string, string> _ourIdOf = new(StringComparer.Ordinal);
+    private Correlator _correlator = new(new CmdbGraph(new CmdbDocument([], [])));
+    private long _cmdbVersion = -1;
+
+    private IncidentManagerState S => state.State;
+
+    private long FlapNs => TimeSpan.FromMinutes(_options.FlapWindowMinutes).Ticks * 100;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await LoadCmdbAsync(force: true);
+        this.RegisterGrainTimer(async () => await LoadCmdbAsync(force: false), TimeSpan.FromSeconds(_options.TimerSeconds), TimeSpan.FromSeconds(_options.TimerSeconds));
+        await base.OnActivateAsync(cancellationToken);
+    }
+
+    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
+    {
+        if (handleFactory.StreamId.GetNamespace() == AnomalyStreams.Namespace)
+        {
+            await handleFactory.Create<AnomalyEvent>().ResumeAsync((e, _) => OnAnomalyAsync(e));
+        }
+        else
+        {
+            await handleFactory.Create<PredictionEvent>().ResumeAsync((e, _) => OnPredictionAsync(e));
+        }
+    }
+
+    public Task<IReadOnlyList<IncidentRecord>> List(string filter, int limit)
+    {
+        IEnumerable<IncidentRecord> all = S.Incidents.Values;
+        all = filter switch
+        {
+            "active" => all.Where(i => i.State is IncidentState.Open or IncidentState.Acknowledged),
+            "open" => all.Where(i => i.State == IncidentState.Open),
+            "acknowledged" => all.Where(i => i.State == IncidentState.Acknowledged),
+            "resolved" => all.Where(i => i.State == IncidentState.Resolved),
+            "closed" => all.Where(i => i.State == IncidentState.Closed),
+            _ => all,
+        };
+        return Task.FromResult<IReadOnlyList<IncidentRecord>>(all.OrderByDescending(i => i.LastEventNs).Take(limit).ToList());
+    }
+
+    public Task<IncidentRecord?> Get(string id) => Task.FromResult(S.Incidents.GetValueOrDefault(id));
+
+    public async Task<bool> Acknowledge(string id, string by)
+    {
+        if (!S.Incidents.TryGetValue(id, out var i) || i.State != IncidentState.Open)
+        {
+            return false;
+        }
+
+        await ChangeAsync(i with { State = IncidentState.Acknowledged }, "acknowledged", $"Acknowledged by {by}", by);
+        return true;
+    }
+
+    public async Task<bool> Resolve(string id, string by)
+    {
+        if (!S.Incidents.TryGetValue(id, out var i) || i.State is IncidentState.Resolved or IncidentState.Closed)
+        {
+            return false;
+        }
+
+        await ChangeAsync(i with { State = IncidentState.Resolved, ResolvedNs = S.ClockNs }, "resolved", $"Resolved by {by}", by);
+        return true;
+    }
+
+    public async Task<bool> Comment(string id, string by, string text)
+    {
+        if (!S.Incidents.TryGetValue(id, out var i))
+        {
+            return false;
+        }
+
+        await ChangeAsync(i, "comment", text, by);
+        return true;
+    }
+
+    public Task RefreshCmdb() => LoadCmdbAsync(force: true);
+
+    private async Task OnAnomalyAsync(AnomalyEvent e)
+    {
+        if (e.Ended)
+        {
+            await RecoverAsync(e.Entity, e.Series, e.TimestampNs);
+            return;
+        }
+
+        await CorrelateAsync(new ReplayEvent(e.Id, e.TimestampNs, e.Entity, e.Series, e.Score, EventKind.Anomaly));
+    }
+
+    private async Task OnPredictionAsync(PredictionEvent e)
+    {
+        switch (e.Kind)
+        {
+            case PredictionEventKind.Raised:
+                await CorrelateAsync(new ReplayEvent($"{e.PredictionId}/raised", e.TimeNs, e.Entity, e.Series, e.Probability, EventKind.Prediction));
+                break;
+            case PredictionEventKind.Withdrawn:
+                await RecoverAsync(e.Entity, e.Series, e.TimeNs);
+                break;
+            case PredictionEventKind.Crossed:
+                // The predicted problem happened: an observed event, which promotes a predicted incident.
+                await CorrelateAsync(new ReplayEvent($"{e.EntityKind}/{e.Entity}/{e.Series}/crossed/{e.TimeNs}", e.TimeNs, e.Entity, e.Series, 1.0, EventKind.Anomaly));
+                break;
+        }
+    }
+
+    private async Task CorrelateAsync(ReplayEvent e)
+    {
+        Advance(e.TimeNs);
+        S.Recent.Add(e);
+        TrimReplay();
+        var assignment = _correlator.Add(ToCorrelation(e));
+        var changed = new List<(IncidentRecord Incident, string Kind, string Text)>();
+
+        // Fragments the correlator folded into this incident: their incidents close, merged into the survivor.
+        foreach (var gone in assignment.Merged)
+        {
+            if (_ourIdOf.TryGetValue(gone, out var goneId) && S.Incidents.TryGetValue(goneId, out var g) && g.State != IncidentState.Closed)
+            {
+                changed.Add((g with { State = IncidentState.Closed, ResolvedNs = e.TimeNs }, "merged", $"Merged into the incident of event {e.Id}"));
+            }
+        }
+
+        var incident = FindOrOpen(assignment, e, out var opened, out var reopened);
+        S.IncidentOfEvent[e.Id] = incident.Id;
+        incident = AddMember(incident, e);
+        incident = Rank(incident, assignment.IncidentId);
+        var kind = opened ? "opened" : reopened ? "reopened" : "event";
+        var text = opened
+            ? $"Opened: {e.Kind.ToString().ToLowerInvariant()} on {e.Ci} ({e.Series}, score {e.Score:0.00})"
+            : reopened
+                ? $"Re-opened by {e.Kind.ToString().ToLowerInvariant()} on {e.Ci} ({e.Series})"
+                : $"{e.Kind} on {e.Ci} ({e.Series}, score {e.Score:0.00}) joined: {assignment.Reason}{(assignment.ViaCi is null ? string.Empty : $" via {assignment.ViaCi}")}";
+        changed.Add((incident, kind, text));
+        foreach (var (i, k, t) in changed)
+        {
+            await ChangeAsync(i, k, t, null, save: false);
+        }
+
+        await ResolveRecoveredAsync();
+        TrimIncidents();
+        await state.WriteStateAsync();
+    }
+
+    private IncidentRecord FindOrOpen(CorrelationAssignment assignment, ReplayEvent e, out bool opened, out bool reopened)
+    {
+        opened = false;
+        reopened = false;
+        if (_ourIdOf.TryGetValue(assignment.IncidentId, out var ourId) && S.Incidents.TryGetValue(ourId, out var known))
+        {
+            if (known.State is IncidentState.Resolved or IncidentState.Closed)
+            {
+                reopened = true;
+                return known with { State = IncidentState.Open, ResolvedNs = null, Reopens = known.Reopens + 1 };
+            }
+
+            return known;
+        }
+
+        // A new correlator incident on the CI (or root) of one resolved within the flap window is that problem back.
+        var back = S.Incidents.Values
+            .Where(i => i.State == IncidentState.Resolved && i.ResolvedNs is { } r && e.TimeNs - r <= FlapNs)
+            .Where(i => i.RootCi == e.Ci || i.Members.Any(m => m.Ci == e.Ci))
+            .OrderByDescending(i => i.ResolvedNs)
+            .FirstOrDefault();
+        if (back is not null)
+        {
+            _ourIdOf[assignment.IncidentId] = back.Id;
+            reopened = true;
+            return back with { State = IncidentState.Open, ResolvedNs = null, Reopens = back.Reopens + 1 };
+        }
+
+        opened = true;
+        var id = $"INC-{S.NextNumber++:D6}";
+        _ourIdOf[assignment.IncidentId] = id;
+        return new IncidentRecord(id, string.Empty, IncidentState.Open, "minor", e.Kind == EventKind.Prediction, e.Ci, [], [], [], e.TimeNs, e.TimeNs, null, 0, [], 0);
+    }
+
+    private static IncidentRecord AddMember(IncidentRecord i, ReplayEvent e)
+    {
+        var kind = e.Kind switch { EventKind.Prediction => "prediction", EventKind.Down => "down", _ => "anomaly" };
+        var members = i.Members.ToList();
+        var at = members.FindIndex(m => m.Ci == e.Ci && m.Series == e.Series);
+        if (at < 0)
+        {
+            members.Add(new IncidentMember(e.Ci, e.Series, kind, e.TimeNs, e.TimeNs, e.Score, false));
+        }
+        else
+        {
+            var m = members[at];
+            members[at] = m with { Kind = m.Kind == "prediction" ? kind : m.Kind, LastNs = Math.Max(m.LastNs, e.TimeNs), MaxScore = Math.Max(m.MaxScore, e.Score), Recovered = false };
+        }
+
+        var events = i.EventIds.Count < 1000 ? i.EventIds.Append(e.Id).ToList() : i.EventIds;
+        var predicted = members.All(m => m.Kind == "prediction");
+        return i with { Members = members, EventIds = events, LastEventNs = Math.Max(i.LastEventNs, e.TimeNs), Predicted = predicted };
+    }
+
+    private IncidentRecord Rank(IncidentRecord i, string correlatorId)
+    {
+        var source = _correlator.Active.FirstOrDefault(c => c.Id == correlatorId) ?? _correlator.Incidents.FirstOrDefault(c => c.Id == correlatorId);
+        var ranked = source?.RankRootCauses(5) ?? [];
+        var roots = ranked.Select((r, n) => new RootCause(n + 1, r.Ci, r.Score, r.Coverage, r.Reported, Reason(r))).ToList();
+        var root = roots.Count > 0 ? roots[0].Ci : i.RootCi;
+        var cis = i.Members.Select(m => m.Ci).Distinct(StringComparer.Ordinal).Count();
+        var severity = i.Predicted ? "warning"
+            : i.Members.Any(m => m.Kind == "down") || cis >= 10 ? "critical"
+            : cis >= 3 || i.Members.Any(m => m.MaxScore >= 0.95) ? "major"
+            : "minor";
+        var title = $"{(i.Predicted ? "Predicted: " : string.Empty)}{root}: {cis} CI{(cis == 1 ? string.Empty : "s")} affected ({i.Members[0].Series})";
+        return i with { RootCi = root, RootCauses = roots, Severity = severity, Title = title };
+    }
+
+    private static string Reason(RootCandidate r) =>
+        $"explains {r.Coverage:P0} of the affected CIs{(r.Reported ? string.Empty : "; sent no event itself (inferred upstream)")}";
+
+    private async Task RecoverAsync(string ci, string series, long timeNs)
+    {
+        Advance(timeNs);
+        foreach (var i in S.Incidents.Values.Where(i => i.State is IncidentState.Open or IncidentState.Acknowledged).ToList())
+        {
+            var at = i.Members.ToList().FindIndex(m => m.Ci == ci && m.Series == series && !m.Recovered);
+            if (at < 0)
+            {
+                continue;
+            }
+
+            var members = i.Members.ToList();
+            members[at] = members[at] with { Recovered = true, LastNs = Math.Max(members[at].LastNs, timeNs) };
+            await ChangeAsync(i with { Members = members }, "recovered", $"{ci} {series} recovered", null, save: false);
+        }
+
+        await ResolveRecoveredAsync();
+        await state.WriteStateAsync();
+    }
+
+    /// <summary>Moves the event-time clock and applies time-driven transitions (auto-resolve, close).</summary>
+    private void Advance(long timeNs)
+    {
+        if (timeNs > S.ClockNs)
+        {
+            S.ClockNs = timeNs;
+            _correlator.AdvanceTo(DateTimeOffset.UnixEpoch.AddTicks(timeNs / 100));
+        }
+    }
+
+    private async Task ResolveRecoveredAsync()
+    {
+        var hold = TimeSpan.FromMinutes(_options.ResolveHoldMinutes).Ticks * 100;
+        var closeAfter = TimeSpan.FromHours(_options.CloseAfterHours).Ticks * 100;
+        foreach (var i in S.Incidents.Values.ToList())
+        {
+            if (i.State is IncidentState.Open or IncidentState.Acknowledged && i.Members.Count > 0 && i.Members.All(m => m.Recovered)
+                && S.ClockNs - i.Members.Max(m => m.LastNs) >= hold)
+            {
+                await ChangeAsync(i with { State = IncidentState.Resolved, ResolvedNs = S.ClockNs }, "resolved", "Resolved automatically: every member recovered", null, save: false);
+            }
+            else if (i.State == IncidentState.Resolved && i.ResolvedNs is { } r && S.ClockNs - r >= closeAfter)
+            {
+                await ChangeAsync(i with { State = IncidentState.Closed }, "closed", "Closed", null, save: false);
+            }
+        }
+    }
+
+    /// <summary>Stores a changed incident, appends to its timeline, writes <c>aiops_incident</c> and syncs its ticket.</summary>
+    private async Task ChangeAsync(IncidentRecord incident, string kind, string text, string? by, bool save = true)
+    {
+        var timeline = incident.Timeline.Count < 500 ? incident.Timeline.Append(new TimelineEntry(S.ClockNs, time.GetUtcNow(), kind, text, by)).ToList() : incident.Timeline;
+        incident = incident with { Timeline = timeline, Revision = incident.Revision + 1 };
+        S.Incidents[incident.Id] = incident;
+        derived.Write([new DerivedPoint(
+            "aiops_incident",
+            [new("incident", incident.Id), new("root_ci", incident.RootCi), new("severity", incident.Severity), new("state", StateName(incident.State))],
+            [
+                new("cis", string.Join(',', incident.Members.Select(m => m.Ci).Distinct(StringComparer.Ordinal))),
+                new("anomalies", (long)incident.EventIds.Count),
+                new("title", incident.Title),
+            ],
+            Math.Max(S.ClockNs, incident.OpenedNs))]);
+
+        // Outgoing calls must not hold the incident manager: the ticket grain retries on its own.
+        GrainFactory.GetGrain<ITicketGrain>(incident.Id).Sync(incident).Ignore();
+        if (save)
+        {
+            TrimIncidents();
+            await state.WriteStateAsync();
+        }
+    }
+
+    /// <summary>Lowercase state name, as written to <c>aiops_incident</c> and served by the API.</summary>
+    public static string StateName(IncidentState s) => s switch
+    {
+        IncidentState.Open => "open",
+        IncidentState.Acknowledged => "acknowledged",
+        IncidentState.Resolved => "resolved",
+        _ => "closed",
+    };
+
+    private async Task LoadCmdbAsync(bool force)
+    {
+        CmdbSnapshot snapshot;
+        try
+        {
+            snapshot = await GrainFactory.GetGrain<ICmdbGrain>(CmdbKey).Export();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogCmdbUnavailable(logger, ex);
+            return;
+        }
+
+        if (!force && snapshot.Version == _cmdbVersion)
+        {
+            await ResolveRecoveredAsync();
+            return;
+        }
+
+        _cmdbVersion = snapshot.Version;
+        var cis = snapshot.Cis.Select(c => new ConfigurationItem(c.Id, c.Type, c.Name) { Attributes = c.Attributes, OwnerGroup = c.OwnerGroup, Criticality = c.Criticality }).ToList();
+        var relations = new List<CmdbRelation>();
+        foreach (var r in snapshot.Relations)
+        {
+            if (RelationTypes.TryParse(r.Type, out var type))
+            {
+                relations.Add(new CmdbRelation(r.From, r.To, type));
+            }
+        }
+
+        Rebuild(new CmdbGraph(new CmdbDocument(cis, relations)));
+    }
+
+    /// <summary>A fresh correlator on <paramref name="graph"/>, fed the kept events again; its incidents map back to ours through their events.</summary>
+    private void Rebuild(CmdbGraph graph)
+    {
+        _correlator = new Correlator(graph);
+        _ourIdOf.Clear();
+        foreach (var e in S.Recent)
+        {
+            var a = _correlator.Add(ToCorrelation(e));
+            if (!_ourIdOf.ContainsKey(a.IncidentId) && S.IncidentOfEvent.TryGetValue(e.Id, out var ours))
+            {
+                _ourIdOf[a.IncidentId] = ours;
+            }
+        }
+
+        if (S.ClockNs > 0)
+        {
+            _correlator.AdvanceTo(DateTimeOffset.UnixEpoch.AddTicks(S.ClockNs / 100));
+        }
+    }
+
+    private static CorrelationEvent ToCorrelation(ReplayEvent e) =>
+        new(e.Id, DateTimeOffset.UnixEpoch.AddTicks(e.TimeNs / 100), e.Ci, e.Series, Math.Clamp(e.Score, 0, 1), e.Kind);
+
+    private void TrimReplay()
+    {
+        var horizon = S.ClockNs - TimeSpan.FromHours(24).Ticks * 100;
+        var drop = 0;
+        while (drop < S.Recent.Count && (S.Recent.Count - drop > _options.ReplayEvents || S.Recent[drop].TimeNs < horizon))
+        {
+            S.IncidentOfEvent.Remove(S.Recent[drop].Id);
+            drop++;
+        }
+
+        if (drop > 0)
+        {
+            S.Recent.RemoveRange(0, drop);
+        }
+    }
+
+    private void TrimIncidents()
+    {
+        if (S.Incidents.Count <= _options.MaxIncidents)
+        {
+            return;
+        }
+
+        foreach (var old in S.Incidents.Values.Where(i => i.State == IncidentState.Closed).OrderBy(i => i.LastEventNs).Take(S.Incidents.Count - _options.MaxIncidents).ToList())
+        {
+            S.Incidents.Remove(old.Id);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "CMDB not readable; correlating with the graph it had")]
+    private static partial void LogCmdbUnavailable(ILogger logger, Exception exception);
+}
