@@ -1,4 +1,5 @@
 using Aiops.Api.Features.Anomalies;
+using Aiops.Api.Features.Cmdb;
 using Aiops.Api.Features.Hosts;
 using Aiops.Api.Features.Predictions;
 using Aiops.ServiceDefaults.Security;
@@ -27,6 +28,7 @@ public static class ApiExtensions
         v1.MapHostsApi();
         v1.MapAnomaliesApi();
         v1.MapPredictionsApi();
+        v1.MapCmdbApi();
         return app;
     }
 
