@@ -1,6 +1,7 @@
 using Aiops.Api.Features.Anomalies;
 using Aiops.Api.Features.Cmdb;
 using Aiops.Api.Features.Hosts;
+using Aiops.Api.Features.Incidents;
 using Aiops.Api.Features.Predictions;
 using Aiops.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Http;
@@ -29,6 +30,7 @@ public static class ApiExtensions
         v1.MapAnomaliesApi();
         v1.MapPredictionsApi();
         v1.MapCmdbApi();
+        v1.MapIncidentsApi();
         return app;
     }
 

@@ -66,6 +66,9 @@ public static class AiopsHost
         builder.AddAiopsIngest();
         builder.Services.Configure<EntityGrainOptions>(builder.Configuration.GetSection(EntityGrainOptions.Section));
         builder.Services.Configure<AnalyticsOptions>(builder.Configuration.GetSection(AnalyticsOptions.Section));
+        builder.Services.Configure<Grains.Incidents.IncidentOptions>(builder.Configuration.GetSection(Grains.Incidents.IncidentOptions.Section));
+        builder.Services.Configure<Grains.Incidents.TicketOptions>(builder.Configuration.GetSection(Grains.Incidents.TicketOptions.Section));
+        builder.Services.AddHttpClient(nameof(Grains.Incidents.TicketGrain));
         builder.Services.AddAiopsApi();
         SiloHealthCheck.Register(builder.Services);
         builder.UseOrleans(silo =>

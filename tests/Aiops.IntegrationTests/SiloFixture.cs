@@ -71,7 +71,7 @@ public class SiloFixture : IAsyncLifetime
         await WaitUntilAsync(async () => (await InfluxQueryAsync("SHOW DATABASES")).GetRawText().Contains(Database, StringComparison.Ordinal), "database created");
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Grpc?.Dispose();
         if (_app is not null)

@@ -9,6 +9,19 @@ public enum IncidentState
     Closed = 3,
 }
 
+/// <summary>Wire names of incident states.</summary>
+public static class IncidentStates
+{
+    /// <summary>Lowercase name, as written to <c>aiops_incident</c>, served by the API and sent to ticket connectors.</summary>
+    public static string Name(this IncidentState state) => state switch
+    {
+        IncidentState.Open => "open",
+        IncidentState.Acknowledged => "acknowledged",
+        IncidentState.Resolved => "resolved",
+        _ => "closed",
+    };
+}
+
 /// <summary>One CI series taking part in an incident.</summary>
 [GenerateSerializer, Immutable, Alias("aiops.IncidentMember")]
 public sealed record IncidentMember(

@@ -333,7 +333,7 @@ public sealed partial class IncidentManagerGrain(
         S.Incidents[incident.Id] = incident;
         derived.Write([new DerivedPoint(
             "aiops_incident",
-            [new("incident", incident.Id), new("root_ci", incident.RootCi), new("severity", incident.Severity), new("state", StateName(incident.State))],
+            [new("incident", incident.Id), new("root_ci", incident.RootCi), new("severity", incident.Severity), new("state", incident.State.Name())],
             [
                 new("cis", string.Join(',', incident.Members.Select(m => m.Ci).Distinct(StringComparer.Ordinal))),
                 new("anomalies", (long)incident.EventIds.Count),
@@ -349,15 +349,6 @@ public sealed partial class IncidentManagerGrain(
             await state.WriteStateAsync();
         }
     }
-
-    /// <summary>Lowercase state name, as written to <c>aiops_incident</c> and served by the API.</summary>
-    public static string StateName(IncidentState s) => s switch
-    {
-        IncidentState.Open => "open",
-        IncidentState.Acknowledged => "acknowledged",
-        IncidentState.Resolved => "resolved",
-        _ => "closed",
-    };
 
     private async Task LoadCmdbAsync(bool force)
     {

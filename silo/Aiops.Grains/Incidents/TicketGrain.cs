@@ -111,7 +111,7 @@ public sealed partial class TicketGrain(
                 Deliveries = ticket.Deliveries + (string.IsNullOrEmpty(_options.WebhookUrl) ? 0 : 1),
                 LastError = null,
                 LastSyncAt = time.GetUtcNow(),
-                History = ticket.History.TakeLast(199).Append($"{time.GetUtcNow():O} {evt} (revision {incident.Revision}, {StateText(incident.State)})").ToList(),
+                History = ticket.History.TakeLast(199).Append($"{time.GetUtcNow():O} {evt} (revision {incident.Revision}, {incident.State.Name()})").ToList(),
             };
             await state.WriteStateAsync();
             await Report();
@@ -178,9 +178,7 @@ public sealed partial class TicketGrain(
     public static string Sign(ReadOnlySpan<byte> body, string secret) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
 
-    private static string Status(IncidentRecord i) => StateText(i.State);
-
-    private static string StateText(IncidentState s) => IncidentManagerGrain.StateName(s);
+    private static string Status(IncidentRecord i) => i.State.Name();
 
     private Task Report() => GrainFactory.GetGrain<ITicketDirectoryGrain>("all").Report(state.State.Ticket!);
 

@@ -1,0 +1,71 @@
+using Aiops.Abstractions.Models;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Aiops.Api.Features.Incidents;
+
+/// <summary><c>/api/v1/incidents</c> (list, detail, acknowledge, resolve, comment) and <c>/api/v1/tickets</c>.</summary>
+public static class IncidentsApi
+{
+    private static readonly string[] States = ["active", "open", "acknowledged", "resolved", "closed", "all"];
+
+    public static IEndpointRouteBuilder MapIncidentsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/incidents").WithTags("Incidents");
+        group.MapGet("/", ListIncidents).WithName("ListIncidents");
+        group.MapGet("/{id}", GetIncident).WithName("GetIncident");
+        group.MapPost("/{id}/acknowledge", (string id, HttpRequest request, ISender sender, CancellationToken ct) => Act(id, "acknowledge", null, request, sender, ct)).WithName("AcknowledgeIncident");
+        group.MapPost("/{id}/resolve", (string id, HttpRequest request, ISender sender, CancellationToken ct) => Act(id, "resolve", null, request, sender, ct)).WithName("ResolveIncident");
+        group.MapPost("/{id}/comment", (string id, CommentBody body, HttpRequest request, ISender sender, CancellationToken ct) => Act(id, "comment", body.Text, request, sender, ct)).WithName("CommentIncident");
+        app.MapGroup("/tickets").WithTags("Tickets").MapGet("/", ListTickets).WithName("ListTickets");
+        return app;
+    }
+
+    /// <summary>A comment on an incident.</summary>
+    public sealed record CommentBody(string Text);
+
+    /// <param name="state"><c>active</c> (default: open or acknowledged), <c>open</c>, <c>acknowledged</c>, <c>resolved</c>, <c>closed</c> or <c>all</c>.</param>
+    public static async Task<Results<Ok<IReadOnlyList<IncidentDto>>, ProblemHttpResult>> ListIncidents(ISender sender, CancellationToken ct, string state = "active", int limit = 500)
+    {
+        if (!States.Contains(state) || limit is < 1 or > 5_000)
+        {
+            return TypedResults.Problem(title: "Invalid query", detail: $"state must be one of {string.Join(", ", States)} and limit within 1..5000 (got state='{state}', limit={limit}).", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        return TypedResults.Ok(await sender.Send(new ListIncidentsQuery(state, limit), ct));
+    }
+
+    public static async Task<Results<Ok<IncidentDto>, ProblemHttpResult>> GetIncident(string id, ISender sender, CancellationToken ct)
+    {
+        var incident = await sender.Send(new GetIncidentQuery(id), ct);
+        return incident is null ? NotFound(id) : TypedResults.Ok(incident);
+    }
+
+    public static async Task<Ok<IReadOnlyList<TicketRecord>>> ListTickets(ISender sender, CancellationToken ct, int limit = 500) =>
+        TypedResults.Ok(await sender.Send(new ListTicketsQuery(Math.Clamp(limit, 1, 10_000)), ct));
+
+    private static async Task<Results<Ok<IncidentDto>, ProblemHttpResult>> Act(string id, string action, string? text, HttpRequest request, ISender sender, CancellationToken ct)
+    {
+        if (action == "comment" && string.IsNullOrWhiteSpace(text))
+        {
+            return TypedResults.Problem(title: "Empty comment", detail: "The body must be {\"text\": \"…\"} with some text.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var by = request.Headers["X-Aiops-User"].FirstOrDefault() is { Length: > 0 } user ? user : "api";
+        if (!await sender.Send(new IncidentActionCommand(id, action, by, text), ct))
+        {
+            var exists = await sender.Send(new GetIncidentQuery(id), ct) is not null;
+            return exists
+                ? TypedResults.Problem(title: "Not applicable", detail: $"Cannot {action} incident '{id}' in its current state.", statusCode: StatusCodes.Status409Conflict)
+                : NotFound(id);
+        }
+
+        return TypedResults.Ok((await sender.Send(new GetIncidentQuery(id), ct))!);
+    }
+
+    private static ProblemHttpResult NotFound(string id) =>
+        TypedResults.Problem(title: "Unknown incident", detail: $"No incident '{id}'.", statusCode: StatusCodes.Status404NotFound);
+}

@@ -1,0 +1,234 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Aiops.Abstractions.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
+
+namespace Aiops.IntegrationTests;
+
+/// <summary>A silo whose tickets go to a real webhook receiver on loopback, signed with a known secret.</summary>
+public sealed class IncidentSiloFixture : SiloFixture
+{
+    public const string Secret = "webhook-secret-42";
+
+    public WebhookReceiver Webhook { get; } = new();
+
+    protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings =>
+    [
+        new("Aiops:Tickets:WebhookUrl", Webhook.Url),
+        new("Aiops:Tickets:WebhookSecret", Secret),
+        new("Aiops:Incidents:TimerSeconds", "1"),
+    ];
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Webhook.Dispose();
+    }
+}
+
+/// <summary>Records every POST it receives (the stand-in for an ITSM tool's inbound webhook: a real HTTP server on loopback).</summary>
+public sealed class WebhookReceiver : IDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly CancellationTokenSource _stop = new();
+
+    public WebhookReceiver()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        Url = $"http://127.0.0.1:{port}/hook/";
+        _listener.Prefixes.Add(Url);
+        _listener.Start();
+        _ = Task.Run(LoopAsync);
+    }
+
+    public string Url { get; }
+
+    public ConcurrentQueue<(Dictionary<string, string> Headers, byte[] Body)> Received { get; } = new();
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Close();
+    }
+
+    private async Task LoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            using var body = new MemoryStream();
+            await context.Request.InputStream.CopyToAsync(body);
+            var headers = context.Request.Headers.AllKeys.Where(k => k is not null).ToDictionary(k => k!, k => context.Request.Headers[k]!, StringComparer.OrdinalIgnoreCase);
+            Received.Enqueue((headers, body.ToArray()));
+            context.Response.StatusCode = 200;
+            context.Response.Close();
+        }
+    }
+}
+
+/// <summary>The incident manager end to end: CMDB import, correlated anomalies, one incident, one signed ticket, lifecycle.</summary>
+public sealed class IncidentEndToEndTests(IncidentSiloFixture silo) : IClassFixture<IncidentSiloFixture>
+{
+    private const string Cmdb = """
+        {"cis": [
+          {"id": "sw1", "type": "network-switch", "name": "Switch 1", "attributes": {}},
+          {"id": "h1", "type": "host", "name": "h1", "attributes": {}},
+          {"id": "h2", "type": "host", "name": "h2", "attributes": {}},
+          {"id": "h3", "type": "host", "name": "h3", "attributes": {}},
+          {"id": "h4", "type": "host", "name": "h4", "attributes": {}},
+          {"id": "h5", "type": "host", "name": "h5", "attributes": {}},
+          {"id": "svc-a", "type": "service", "name": "A", "attributes": {}},
+          {"id": "svc-b", "type": "service", "name": "B", "attributes": {}},
+          {"id": "app", "type": "application", "name": "Shop", "attributes": {}}
+        ],
+        "relations": [
+          {"from": "h1", "to": "sw1", "type": "connects-to"}, {"from": "h2", "to": "sw1", "type": "connects-to"},
+          {"from": "h3", "to": "sw1", "type": "connects-to"}, {"from": "h4", "to": "sw1", "type": "connects-to"},
+          {"from": "h5", "to": "sw1", "type": "connects-to"},
+          {"from": "svc-a", "to": "h1", "type": "runs-on"}, {"from": "svc-a", "to": "h2", "type": "runs-on"},
+          {"from": "svc-b", "to": "h3", "type": "runs-on"}, {"from": "svc-b", "to": "h4", "type": "runs-on"},
+          {"from": "app", "to": "svc-a", "type": "depends-on"}, {"from": "app", "to": "svc-b", "type": "depends-on"}
+        ]}
+        """;
+
+    private static readonly long T0 = DateTimeOffset.Parse("2026-11-10T08:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds() * 1_000_000;
+    private const long Minute = 60_000_000_000L;
+
+    [Fact]
+    public async Task SwitchHostsDegrade_OneIncidentRootedAtSwitch_OneSignedTicket_UpdatedResolvedAndReopened()
+    {
+        using (var import = await silo.Http.PostAsync("/api/v1/cmdb/import?mode=replace", new StringContent(Cmdb, Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.OK, import.StatusCode);
+        }
+
+        var streams = silo.App.Services.GetRequiredService<IClusterClient>().GetStreamProvider(AnomalyStreams.Provider)
+            .GetStream<AnomalyEvent>(StreamId.Create(AnomalyStreams.Namespace, AnomalyStreams.AllKey));
+        await silo.App.Services.GetRequiredService<IClusterClient>().GetGrain<Abstractions.IIncidentManagerGrain>(AnomalyStreams.AllKey).RefreshCmdb();
+
+        // The five hosts behind the switch degrade within two minutes of each other.
+        var hosts = new[] { "h1", "h2", "h3", "h4", "h5" };
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            await streams.OnNextAsync(Onset(hosts[i], "mem.used_percent", T0 + i * Minute / 2));
+        }
+
+        var incident = await WaitForAsync("one active incident", async () =>
+        {
+            var list = await ListAsync("active");
+            return list.Count == 1 && list[0].GetProperty("members").GetArrayLength() == 5 ? list[0] : (JsonElement?)null;
+        });
+        var id = incident.GetProperty("id").GetString()!;
+        var detail = await silo.Http.GetFromJsonAsync<JsonElement>($"/api/v1/incidents/{id}");
+        Assert.Equal("sw1", detail.GetProperty("rootCi").GetString());
+        Assert.Equal("sw1", detail.GetProperty("rootCauses")[0].GetProperty("ci").GetString());
+        Assert.Equal(1, detail.GetProperty("rootCauses")[0].GetProperty("rank").GetInt32());
+
+        // Exactly one ticket, created once, with a valid signature.
+        var created = await WaitForWebhookAsync("created", 1);
+        Assert.Equal(id, created.Headers["Idempotency-Key"]);
+        Assert.Equal("sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(IncidentSiloFixture.Secret), created.Body)), created.Headers["X-Aiops-Signature"]);
+        using (var doc = JsonDocument.Parse(created.Body))
+        {
+            Assert.Equal(id, doc.RootElement.GetProperty("ticket").GetProperty("incidentId").GetString());
+            Assert.Equal("sw1", doc.RootElement.GetProperty("ticket").GetProperty("rootCi").GetString());
+        }
+
+        // A repeated event updates the same incident and ticket.
+        await streams.OnNextAsync(Onset("h2", "cpu.usage_active{cpu=cpu-total}", T0 + 4 * Minute));
+        await WaitForWebhookAsync("updated", 1, atLeast: true);
+        Assert.Single(await ListAsync("all"));
+        var tickets = await silo.Http.GetFromJsonAsync<JsonElement>("/api/v1/tickets");
+        Assert.Equal(1, tickets.GetArrayLength());
+
+        // Every member recovers; the incident resolves once the hold time (10 min of event time) has passed.
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            await streams.OnNextAsync(End(hosts[i], "mem.used_percent", T0 + 10 * Minute));
+        }
+
+        await streams.OnNextAsync(End("h2", "cpu.usage_active{cpu=cpu-total}", T0 + 10 * Minute));
+        await streams.OnNextAsync(Onset("unrelated-host", "disk.used_percent", T0 + 25 * Minute)); // time moves on
+        await WaitForAsync("resolved", async () => (await GetAsync(id)).GetProperty("state").GetString() == "resolved" ? true : (bool?)null);
+        await WaitForWebhookAsync("resolved", 1);
+
+        // The same fault five minutes later re-opens the incident instead of opening a new one.
+        await streams.OnNextAsync(Onset("h3", "mem.used_percent", T0 + 30 * Minute));
+        await WaitForAsync("re-opened", async () => (await GetAsync(id)).GetProperty("state").GetString() == "open" ? true : (bool?)null);
+        var reopened = await GetAsync(id);
+        Assert.Equal(1, reopened.GetProperty("reopens").GetInt32());
+        await WaitForWebhookAsync("reopened", 1);
+        Assert.DoesNotContain(await ListAsync("all"), i => i.GetProperty("id").GetString() != id && i.GetProperty("members").EnumerateArray().Any(m => m.GetProperty("ci").GetString() == "h3"));
+        Assert.Equal(1, silo.Webhook.Received.Count(r => r.Headers["X-Aiops-Event"] == "created" && r.Headers["Idempotency-Key"] == id));
+
+        // Acknowledge and comment from the API; both land in the timeline.
+        using var user = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/incidents/{id}/acknowledge");
+        user.Headers.Add("X-Aiops-User", "alice");
+        Assert.Equal(HttpStatusCode.OK, (await silo.Http.SendAsync(user)).StatusCode);
+        using var comment = await silo.Http.PostAsJsonAsync($"/api/v1/incidents/{id}/comment", new { text = "switch port flapping" });
+        Assert.Equal(HttpStatusCode.OK, comment.StatusCode);
+        var timeline = (await GetAsync(id)).GetProperty("timeline").EnumerateArray().Select(t => (t.GetProperty("kind").GetString(), t.GetProperty("text").GetString())).ToList();
+        Assert.Contains(timeline, t => t.Item1 == "acknowledged" && t.Item2!.Contains("alice", StringComparison.Ordinal));
+        Assert.Contains(timeline, t => t.Item1 == "comment" && t.Item2 == "switch port flapping");
+
+        // aiops_incident holds the lifecycle for Grafana.
+        var states = await silo.InfluxRowsAsync($"SELECT title, \"state\" FROM aiops_incident WHERE incident = '{id}'");
+        Assert.Contains(states, r => r[2].GetString() == "resolved");
+        Assert.Contains(states, r => r[2].GetString() == "acknowledged");
+    }
+
+    [Fact]
+    public async Task IncidentsApi_UnknownIncident_Answers404Problem()
+    {
+        using var response = await silo.Http.PostAsync("/api/v1/incidents/INC-999999/acknowledge", null);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    private static AnomalyEvent Onset(string host, string series, long ns) =>
+        new($"host/{host}/{series}/{ns}", EntityKind.Host, host, series, "aiops", 0.9, 80, ns);
+
+    private static AnomalyEvent End(string host, string series, long ns) =>
+        new($"host/{host}/{series}/end/{ns}", EntityKind.Host, host, series, "aiops", 0.1, 40, ns, Ended: true);
+
+    private async Task<List<JsonElement>> ListAsync(string state) =>
+        (await silo.Http.GetFromJsonAsync<JsonElement>($"/api/v1/incidents?state={state}")).EnumerateArray().ToList();
+
+    private async Task<JsonElement> GetAsync(string id) => await silo.Http.GetFromJsonAsync<JsonElement>($"/api/v1/incidents/{id}");
+
+    private static async Task<T> WaitForAsync<T>(string what, Func<Task<T?>> probe)
+        where T : struct
+    {
+        T? result = null;
+        await SiloFixture.WaitUntilAsync(async () => (result = await probe()) is not null, what);
+        return result!.Value;
+    }
+
+    private async Task<(Dictionary<string, string> Headers, byte[] Body)> WaitForWebhookAsync(string evt, int count, bool atLeast = false)
+    {
+        await SiloFixture.WaitUntilAsync(() =>
+        {
+            var n = silo.Webhook.Received.Count(r => r.Headers.GetValueOrDefault("X-Aiops-Event") == evt);
+            return Task.FromResult(atLeast ? n >= count : n == count);
+        }, $"{count} '{evt}' webhook(s)");
+        return silo.Webhook.Received.First(r => r.Headers.GetValueOrDefault("X-Aiops-Event") == evt);
+    }
+}
