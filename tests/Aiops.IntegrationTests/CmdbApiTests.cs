@@ -10,7 +10,8 @@ namespace Aiops.IntegrationTests;
 /// The CMDB over REST on a real silo. The tests of this class share one silo and so one CMDB: each works on CI ids
 /// of its own, and the one that compares whole exports imports in replace mode first.
 /// </summary>
-public sealed class CmdbApiTests(SiloFixture silo) : IClassFixture<SiloFixture>
+public sealed class CmdbApiTests(SiloFixture silo, CmdbApiTests.NamedTokenSiloFixture secured)
+    : IClassFixture<SiloFixture>, IClassFixture<CmdbApiTests.NamedTokenSiloFixture>
 {
     /// <summary>DESIGN §9.3: a switch, five hosts on it, two services on the hosts, one application on both services.</summary>
     private const string Topology = """
@@ -215,6 +216,47 @@ public sealed class CmdbApiTests(SiloFixture silo) : IClassFixture<SiloFixture>
         Assert.Equal([since + 2], page.EnumerateArray().Select(c => c.GetProperty("version").GetInt64()));
         using var badLimit = await silo.Http.GetAsync("/api/v1/cmdb/changes?limit=0");
         Assert.Equal(HttpStatusCode.BadRequest, badLimit.StatusCode);
+    }
+
+    [Fact]
+    public async Task Writes_WithAuthOn_NeedWriteScopeAndAreRecordedUnderTheTokenName()
+    {
+        using var anonymous = await secured.Http.PutAsJsonAsync("/api/v1/cis/auth-1", new { type = "host" });
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+
+        using var readOnly = new HttpRequestMessage(HttpMethod.Put, "/api/v1/cis/auth-1") { Content = JsonContent.Create(new { type = "host" }) };
+        readOnly.Headers.Add("Authorization", "Token " + NamedTokenSiloFixture.ReadToken);
+        using var refused = await secured.Http.SendAsync(readOnly);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+
+        using var admin = new HttpRequestMessage(HttpMethod.Put, "/api/v1/cis/auth-1") { Content = JsonContent.Create(new { type = "host" }) };
+        admin.Headers.Add("Authorization", "Token " + NamedTokenSiloFixture.AdminToken);
+        using var accepted = await secured.Http.SendAsync(admin);
+        Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
+
+        using var list = new HttpRequestMessage(HttpMethod.Get, "/api/v1/cmdb/changes");
+        list.Headers.Add("Authorization", "Token " + NamedTokenSiloFixture.ReadToken);
+        using var changes = await secured.Http.SendAsync(list);
+        var entries = (await changes.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().ToList();
+        Assert.Equal([("auth-1", "ops-admin")], entries.Select(c => (c.GetProperty("entityId").GetString(), c.GetProperty("changedBy").GetString())));
+    }
+
+    /// <summary>A silo with auth on and named tokens: one admin, one read-only.</summary>
+    public sealed class NamedTokenSiloFixture : SiloFixture
+    {
+        public const string AdminToken = "cmdb-admin-token-1";
+        public const string ReadToken = "cmdb-read-token-2";
+
+        protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings =>
+        [
+            new("Aiops:Auth:Enabled", "true"),
+            new("Aiops:Auth:Tokens:0:Token", AdminToken),
+            new("Aiops:Auth:Tokens:0:Scopes:0", "admin"),
+            new("Aiops:Auth:Tokens:0:Name", "ops-admin"),
+            new("Aiops:Auth:Tokens:1:Token", ReadToken),
+            new("Aiops:Auth:Tokens:1:Scopes:0", "read"),
+            new("Aiops:Auth:Tokens:1:Name", "viewer"),
+        ];
     }
 
     private async Task SendAsync(HttpMethod method, string path, object? body, string? user)
