@@ -241,6 +241,15 @@ public sealed class CmdbApiTests(SiloFixture silo, CmdbApiTests.NamedTokenSiloFi
         Assert.Equal([("auth-1", "ops-admin")], entries.Select(c => (c.GetProperty("entityId").GetString(), c.GetProperty("changedBy").GetString())));
     }
 
+    [Fact]
+    public async Task OpenApiDocument_Always_ListsTheCmdbRoutes()
+    {
+        var doc = await silo.Http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var paths = doc.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToHashSet();
+        string[] expected = ["/api/v1/cis", "/api/v1/cis/{id}", "/api/v1/cis/{id}/impact", "/api/v1/relations", "/api/v1/cmdb/import", "/api/v1/cmdb/export", "/api/v1/cmdb/changes"];
+        Assert.All(expected, p => Assert.Contains(p, paths));
+    }
+
     /// <summary>A silo with auth on and named tokens: one admin, one read-only.</summary>
     public sealed class NamedTokenSiloFixture : SiloFixture
     {
