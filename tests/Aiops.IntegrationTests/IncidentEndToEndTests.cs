@@ -23,6 +23,7 @@ public sealed class IncidentSiloFixture : SiloFixture
         new("Aiops:Tickets:WebhookUrl", Webhook.Url),
         new("Aiops:Tickets:WebhookSecret", Secret),
         new("Aiops:Incidents:TimerSeconds", "1"),
+        new("Aiops:Tickets:CreateDelaySeconds", "2"),
     ];
 
     public override async Task DisposeAsync()
@@ -190,9 +191,11 @@ public sealed class IncidentEndToEndTests(IncidentSiloFixture silo) : IClassFixt
         Assert.Contains(timeline, t => t.Item1 == "comment" && t.Item2 == "switch port flapping");
 
         // aiops_incident holds the lifecycle for Grafana.
-        var states = await silo.InfluxRowsAsync($"SELECT title, \"state\" FROM aiops_incident WHERE incident = '{id}'");
-        Assert.Contains(states, r => r[2].GetString() == "resolved");
-        Assert.Contains(states, r => r[2].GetString() == "acknowledged");
+        await SiloFixture.WaitUntilAsync(async () =>
+        {
+            var states = (await silo.InfluxRowsAsync($"SELECT title, \"state\" FROM aiops_incident WHERE incident = '{id}'")).Select(r => r[2].GetString()).ToHashSet();
+            return states.SetEquals(["open", "resolved", "acknowledged"]);
+        }, "aiops_incident holds open, resolved and acknowledged");
     }
 
     [Fact]

@@ -33,6 +33,9 @@ public sealed class IncidentManagerState
 
     /// <summary>Which incident each correlated event went to: how a rebuilt correlator's incidents map back to ours.</summary>
     [Id(4)] public Dictionary<string, string> IncidentOfEvent { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Incidents merged into another: their id now names the survivor.</summary>
+    [Id(5)] public Dictionary<string, string> MergedInto { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -102,11 +105,22 @@ public sealed partial class IncidentManagerGrain(
         return Task.FromResult<IReadOnlyList<IncidentRecord>>(all.OrderByDescending(i => i.LastEventNs).Take(limit).ToList());
     }
 
-    public Task<IncidentRecord?> Get(string id) => Task.FromResult(S.Incidents.GetValueOrDefault(id));
+    public Task<IncidentRecord?> Get(string id) => Task.FromResult(S.Incidents.GetValueOrDefault(Resolve(id)));
+
+    /// <summary>The surviving incident of an id that was merged away (or the id itself).</summary>
+    private string Resolve(string id)
+    {
+        for (var hops = 0; hops < 16 && S.MergedInto.TryGetValue(id, out var next); hops++)
+        {
+            id = next;
+        }
+
+        return id;
+    }
 
     public async Task<bool> Acknowledge(string id, string by)
     {
-        if (!S.Incidents.TryGetValue(id, out var i) || i.State != IncidentState.Open)
+        if (!S.Incidents.TryGetValue(Resolve(id), out var i) || i.State != IncidentState.Open)
         {
             return false;
         }
@@ -117,7 +131,7 @@ public sealed partial class IncidentManagerGrain(
 
     public async Task<bool> Resolve(string id, string by)
     {
-        if (!S.Incidents.TryGetValue(id, out var i) || i.State is IncidentState.Resolved or IncidentState.Closed)
+        if (!S.Incidents.TryGetValue(Resolve(id), out var i) || i.State is IncidentState.Resolved or IncidentState.Closed)
         {
             return false;
         }
@@ -128,7 +142,7 @@ public sealed partial class IncidentManagerGrain(
 
     public async Task<bool> Comment(string id, string by, string text)
     {
-        if (!S.Incidents.TryGetValue(id, out var i))
+        if (!S.Incidents.TryGetValue(Resolve(id), out var i))
         {
             return false;
         }
@@ -175,16 +189,25 @@ public sealed partial class IncidentManagerGrain(
         var assignment = _correlator.Add(ToCorrelation(e));
         var changed = new List<(IncidentRecord Incident, string Kind, string Text)>();
 
-        // Fragments the correlator folded into this incident: their incidents close, merged into the survivor.
+        var incident = FindOrOpen(assignment, e, out var opened, out var reopened);
+
+        // Fragments the correlator folded into this incident: their members and events move over, and they close as
+        // merged (their tickets say so), so one fault ends up as one incident with one open ticket.
         foreach (var gone in assignment.Merged)
         {
-            if (_ourIdOf.TryGetValue(gone, out var goneId) && S.Incidents.TryGetValue(goneId, out var g) && g.State != IncidentState.Closed)
+            if (_ourIdOf.TryGetValue(gone, out var goneId) && goneId != incident.Id && S.Incidents.TryGetValue(goneId, out var g) && g.State != IncidentState.Closed)
             {
-                changed.Add((g with { State = IncidentState.Closed, ResolvedNs = e.TimeNs }, "merged", $"Merged into the incident of event {e.Id}"));
+                incident = Absorb(incident, g);
+                foreach (var eventId in g.EventIds)
+                {
+                    S.IncidentOfEvent[eventId] = incident.Id;
+                }
+
+                _ourIdOf[gone] = incident.Id;
+                changed.Add((g with { State = IncidentState.Closed, ResolvedNs = e.TimeNs }, "merged", $"Merged into {incident.Id}"));
             }
         }
 
-        var incident = FindOrOpen(assignment, e, out var opened, out var reopened);
         S.IncidentOfEvent[e.Id] = incident.Id;
         incident = AddMember(incident, e);
         incident = Rank(incident, assignment.IncidentId);
@@ -198,6 +221,12 @@ public sealed partial class IncidentManagerGrain(
         foreach (var (i, k, t) in changed)
         {
             await ChangeAsync(i, k, t, null, save: false);
+            if (k == "merged")
+            {
+                // The fragment's ticket (if any) has been told it closed; the fragment itself lives on only as an alias.
+                S.Incidents.Remove(i.Id);
+                S.MergedInto[i.Id] = incident.Id;
+            }
         }
 
         await ResolveRecoveredAsync();
@@ -237,6 +266,32 @@ public sealed partial class IncidentManagerGrain(
         var id = $"INC-{S.NextNumber++:D6}";
         _ourIdOf[assignment.IncidentId] = id;
         return new IncidentRecord(id, string.Empty, IncidentState.Open, "minor", e.Kind == EventKind.Prediction, e.Ci, [], [], [], e.TimeNs, e.TimeNs, null, 0, [], 0);
+    }
+
+    private static IncidentRecord Absorb(IncidentRecord into, IncidentRecord from)
+    {
+        var members = into.Members.ToList();
+        foreach (var m in from.Members)
+        {
+            var at = members.FindIndex(x => x.Ci == m.Ci && x.Series == m.Series);
+            if (at < 0)
+            {
+                members.Add(m);
+            }
+            else
+            {
+                members[at] = members[at] with { FirstNs = Math.Min(members[at].FirstNs, m.FirstNs), LastNs = Math.Max(members[at].LastNs, m.LastNs), MaxScore = Math.Max(members[at].MaxScore, m.MaxScore) };
+            }
+        }
+
+        return into with
+        {
+            Members = members,
+            EventIds = into.EventIds.Concat(from.EventIds).Distinct(StringComparer.Ordinal).Take(1000).ToList(),
+            OpenedNs = Math.Min(into.OpenedNs, from.OpenedNs),
+            LastEventNs = Math.Max(into.LastEventNs, from.LastEventNs),
+            Predicted = into.Predicted && from.Predicted,
+        };
     }
 
     private static IncidentRecord AddMember(IncidentRecord i, ReplayEvent e)

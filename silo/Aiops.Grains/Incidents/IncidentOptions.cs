@@ -35,6 +35,13 @@ public sealed class TicketOptions
     /// <summary>Shared secret of the <c>X-Aiops-Signature: sha256=&lt;hex&gt;</c> header (HMAC-SHA256 over the exact body).</summary>
     public string? WebhookSecret { get; set; }
 
+    /// <summary>
+    /// Wall-clock seconds a new incident waits before its ticket is created (default 30). A storm first opens a few
+    /// fragments that the correlator folds into one incident within seconds; a fragment merged away in that time never
+    /// gets a ticket, so a fault pages once.
+    /// </summary>
+    public int CreateDelaySeconds { get; set; } = 30;
+
     /// <summary>Timeout of one delivery attempt, in seconds (default 10).</summary>
     public int TimeoutSeconds { get; set; } = 10;
 

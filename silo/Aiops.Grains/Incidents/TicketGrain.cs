@@ -65,11 +65,19 @@ public sealed partial class TicketGrain(
 
         var now = time.GetUtcNow();
         var ticket = s.Ticket ?? new TicketRecord(incident.Id, "TKT-" + incident.Id.Replace("INC-", string.Empty, StringComparison.Ordinal), "new", 0, 0, 0, 0, null, now, null, []);
+        var first = s.Ticket is null;
         s.Ticket = ticket with { Status = Status(incident), PendingRevision = incident.Revision };
         s.Pending = incident;
         await state.WriteStateAsync();
-        await Report();
-        Schedule(TimeSpan.Zero);
+        if (s.Delivered)
+        {
+            await Report();
+            Schedule(TimeSpan.Zero);
+        }
+        else if (first)
+        {
+            Schedule(TimeSpan.FromSeconds(_options.CreateDelaySeconds));
+        }
     }
 
     public Task<TicketRecord?> Get() => Task.FromResult(state.State.Ticket);
@@ -85,6 +93,15 @@ public sealed partial class TicketGrain(
         var s = state.State;
         if (s.Pending is not { } incident || s.Ticket is not { } ticket)
         {
+            return;
+        }
+
+        if (!s.Delivered && incident.State == IncidentState.Closed)
+        {
+            // Merged away (or closed) before its ticket was due: no ticket, no page.
+            s.Pending = null;
+            s.Ticket = null;
+            await state.WriteStateAsync();
             return;
         }
 
