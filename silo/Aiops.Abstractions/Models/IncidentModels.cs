@@ -31,7 +31,8 @@ public sealed record IncidentMember(
     [property: Id(3)] long FirstNs,
     [property: Id(4)] long LastNs,
     [property: Id(5)] double MaxScore,
-    [property: Id(6)] bool Recovered);
+    [property: Id(6)] bool Recovered,
+    [property: Id(7)] string? Maintenance = null);
 
 /// <summary>A root-cause candidate with its rank (1 = most likely) and why.</summary>
 [GenerateSerializer, Immutable, Alias("aiops.RootCause")]
@@ -52,7 +53,11 @@ public sealed record TimelineEntry(
     [property: Id(3)] string Text,
     [property: Id(4)] string? By);
 
-/// <summary>An incident as the incident manager keeps and serves it.</summary>
+/// <summary>
+/// An incident as the incident manager keeps and serves it. <see cref="Suppressed"/>: every member is inside a
+/// maintenance window, so it does not page (no ticket); <see cref="LikelyChanges"/>: changes on the root CI in the 24 h
+/// before the incident, shown as likely causes.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("aiops.IncidentRecord")]
 public sealed record IncidentRecord(
     [property: Id(0)] string Id,
@@ -69,7 +74,9 @@ public sealed record IncidentRecord(
     [property: Id(11)] long? ResolvedNs,
     [property: Id(12)] int Reopens,
     [property: Id(13)] IReadOnlyList<TimelineEntry> Timeline,
-    [property: Id(14)] int Revision);
+    [property: Id(14)] int Revision,
+    [property: Id(15)] bool Suppressed = false,
+    [property: Id(16)] IReadOnlyList<string>? LikelyChanges = null);
 
 /// <summary>The ticket of one incident, as the ticket grain keeps it.</summary>
 [GenerateSerializer, Immutable, Alias("aiops.TicketRecord")]
