@@ -1,6 +1,10 @@
--- Source: dotnet/orleans, src/AdoNet/Orleans.Persistence.AdoNet/PostgreSQL-Persistence.sql (verbatim below this
--- header). Copyright (c) .NET Foundation and Contributors. Licensed under the MIT License
+-- Source: dotnet/orleans, src/AdoNet/Orleans.Persistence.AdoNet/PostgreSQL-Persistence.sql.
+-- Copyright (c) .NET Foundation and Contributors. Licensed under the MIT License
 -- (https://github.com/dotnet/orleans/blob/main/LICENSE).
+-- Version note: Microsoft.Orleans.Persistence.AdoNet 10.x reads and writes the payload as binary only
+-- (@PayloadBinary; its grain storage serializer decides the format), so the PayloadXml/PayloadJson columns,
+-- arguments and selected columns of the older upstream file are left out here, as in the 10.x upstream file;
+-- nothing else is changed.
 
 CREATE TABLE OrleansStorage
 (
@@ -12,8 +16,6 @@ CREATE TABLE OrleansStorage
     grainidextensionstring character varying(512) ,
     serviceid character varying(150)  NOT NULL,
     payloadbinary bytea,
-    payloadxml xml,
-    payloadjson text,
     modifiedon timestamp without time zone NOT NULL,
     version integer
 );
@@ -31,9 +33,7 @@ CREATE OR REPLACE FUNCTION writetostorage(
     _grainidextensionstring character varying,
     _serviceid character varying,
     _grainstateversion integer,
-    _payloadbinary bytea,
-    _payloadjson text,
-    _payloadxml xml)
+    _payloadbinary bytea)
     RETURNS TABLE(newgrainstateversion integer)
     LANGUAGE 'plpgsql'
 AS $function$
@@ -66,8 +66,6 @@ AS $function$
         UPDATE OrleansStorage
         SET
             PayloadBinary = _PayloadBinary,
-            PayloadJson = _PayloadJson,
-            PayloadXml = _PayloadXml,
             ModifiedOn = (now() at time zone 'utc'),
             Version = Version + 1
 
@@ -102,8 +100,6 @@ AS $function$
             GrainIdExtensionString,
             ServiceId,
             PayloadBinary,
-            PayloadJson,
-            PayloadXml,
             ModifiedOn,
             Version
         )
@@ -116,8 +112,6 @@ AS $function$
             _GrainIdExtensionString,
             _ServiceId,
             _PayloadBinary,
-            _PayloadJson,
-            _PayloadXml,
            (now() at time zone 'utc'),
             1
         WHERE NOT EXISTS
@@ -152,7 +146,7 @@ VALUES
 (
     'WriteToStorageKey','
 
-        select * from WriteToStorage(@GrainIdHash, @GrainIdN0, @GrainIdN1, @GrainTypeHash, @GrainTypeString, @GrainIdExtensionString, @ServiceId, @GrainStateVersion, @PayloadBinary, @PayloadJson, CAST(@PayloadXml AS xml));
+        select * from WriteToStorage(@GrainIdHash, @GrainIdN0, @GrainIdN1, @GrainTypeHash, @GrainTypeString, @GrainIdExtensionString, @ServiceId, @GrainStateVersion, @PayloadBinary);
 ');
 
 INSERT INTO OrleansQuery(QueryKey, QueryText)
@@ -161,8 +155,6 @@ VALUES
     'ReadFromStorageKey','
     SELECT
         PayloadBinary,
-        PayloadXml,
-        PayloadJson,
         (now() at time zone ''utc''),
         Version
     FROM
@@ -184,8 +176,6 @@ VALUES
     UPDATE OrleansStorage
     SET
         PayloadBinary = NULL,
-        PayloadJson = NULL,
-        PayloadXml = NULL,
         Version = Version + 1
     WHERE
         GrainIdHash = @GrainIdHash AND @GrainIdHash IS NOT NULL
