@@ -42,6 +42,16 @@ public sealed class ClusterTests
             var b = await StartSiloAsync(database, silos);
             await SiloFixture.WaitUntilAsync(() => Task.FromResult(ActiveSilos(a) == 2 && ActiveSilos(b) == 2), "both silos active in one cluster", TimeSpan.FromSeconds(60));
 
+            // The reminder table is in the same database and answers the 10.4.2 provider's queries.
+            var reminders = b.Services.GetRequiredService<IReminderTable>();
+            var grain = GrainId.Create("host", "cl-reminder");
+            var etag = await reminders.UpsertRow(new ReminderEntry { GrainId = grain, ReminderName = "r", StartAt = DateTime.UtcNow, Period = TimeSpan.FromDays(40) });
+            Assert.NotNull(etag);
+            var reminder = await reminders.ReadRow(grain, "r");
+            Assert.NotNull(reminder);
+            Assert.Equal((etag, TimeSpan.FromDays(40)), (reminder.ETag, reminder.Period));
+            Assert.True(await reminders.RemoveRow(grain, "r", etag));
+
             using var httpA = Client(a);
             using var httpB = Client(b);
             var hostsViaA = Enumerable.Range(0, HostsPerSilo).Select(i => $"cl-a{i}").ToList();
@@ -99,6 +109,16 @@ public sealed class ClusterTests
                 await silo.DisposeAsync();
             }
         }
+    }
+
+    [Theory]
+    [InlineData("kubernetes", null, "Aiops:Cluster:Mode is 'kubernetes'")]
+    [InlineData("postgres", null, "Aiops:Cluster:ConnectionString is empty")]
+    public void Build_InvalidClusterSettings_ThrowsNamingTheSetting(string mode, string? connectionString, string expected)
+    {
+        var settings = new Dictionary<string, string?> { ["Aiops:Cluster:Mode"] = mode, ["Aiops:Cluster:ConnectionString"] = connectionString };
+        var error = Assert.Throws<InvalidOperationException>(() => AiopsHost.Build([], builder => builder.Configuration.AddInMemoryCollection(settings)));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
     private static async Task<WebApplication> StartSiloAsync(ClusterDatabase database, List<WebApplication> silos)
