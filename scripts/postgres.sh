@@ -76,6 +76,10 @@ case "$cmd" in
     install_postgres
     bin=$(bin_dir)
     chown postgres:postgres "$data_dir"
+    if ! as_postgres test -w "$data_dir"; then
+      echo "postgres.sh: the postgres user cannot reach $data_dir (a parent directory is not searchable by others: chmod o+x it)" >&2
+      exit 1
+    fi
     if [ ! -f "$cluster/PG_VERSION" ]; then
       as_postgres "$bin/initdb" -D "$cluster" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$data_dir/initdb.log" 2>&1 \
         || { echo "postgres.sh: initdb failed; log: $data_dir/initdb.log" >&2; tail -n 20 "$data_dir/initdb.log" >&2; exit 1; }
