@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Runs every test: starts a private InfluxDB on loopback (installed with apt when missing), builds, runs all test
+# Runs every test: starts a private InfluxDB and a private PostgreSQL (cluster-mode tests) on loopback (installed
+# with apt when missing), builds, runs all test
 # projects, stops what it started, and ends with one line: "Tests: N passed, M failed, K skipped".
 set -uo pipefail
 cd "$(dirname "$0")"
 
 work=$(mktemp -d)
 influx_port=${AIOPS_TEST_INFLUX_PORT:-18086}
+pg_port=${AIOPS_TEST_PG_PORT:-15432}
 results="$work/results"
 
 stop() {
   scripts/influxdb.sh stop "$work/influxdb" >/dev/null 2>&1
+  scripts/postgres.sh stop "$work/postgres" >/dev/null 2>&1
   rm -rf "$work"
 }
 trap stop EXIT
@@ -22,6 +25,15 @@ if ! scripts/influxdb.sh start "$work/influxdb" "$influx_port" aiops; then
   exit 1
 fi
 export AIOPS_TEST_INFLUX_URL="http://127.0.0.1:$influx_port"
+
+chmod 755 "$work" # PostgreSQL runs as the postgres user, which must reach its data directory under here
+if ! scripts/postgres.sh start "$work/postgres" "$pg_port" aiops; then
+  echo "test.sh: could not start PostgreSQL" >&2
+  summary 0 1 0
+  exit 1
+fi
+# The cluster tests create a database of their own per run on this server (trust auth, loopback only).
+export AIOPS_TEST_PG="Host=127.0.0.1;Port=$pg_port;Username=postgres"
 
 if ! dotnet build Aiops.sln -c Release -nologo -v quiet; then
   echo "test.sh: build failed" >&2

@@ -2,6 +2,7 @@ using System.Net;
 using Aiops.Api;
 using Aiops.Grains;
 using Aiops.Ingest;
+using Aiops.Silo.Cluster;
 using Aiops.ServiceDefaults;
 using Aiops.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -42,6 +43,8 @@ public static class AiopsHost
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         var options = builder.Configuration.GetSection("Aiops").Get<HostOptions>() ?? new HostOptions();
+        var cluster = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
+        cluster.Validate();
         var address = IPAddress.Parse(options.ListenAddress);
         var auth = builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
         if (!auth.Enabled && !IPAddress.IsLoopback(address))
@@ -73,8 +76,16 @@ public static class AiopsHost
         SiloHealthCheck.Register(builder.Services);
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
-            silo.AddSqliteGrainStorageAsDefault(o => o.DataDirectory = builder.Configuration["Aiops:DataDirectory"] ?? o.DataDirectory);
+            if (cluster.IsPostgres)
+            {
+                silo.UseAiopsPostgresCluster(options, cluster);
+            }
+            else
+            {
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+                silo.AddSqliteGrainStorageAsDefault(o => o.DataDirectory = builder.Configuration["Aiops:DataDirectory"] ?? o.DataDirectory);
+            }
+
             silo.AddMemoryGrainStorage("PubSubStore");
             silo.AddMemoryStreams(Abstractions.Models.AnomalyStreams.Provider);
         });
