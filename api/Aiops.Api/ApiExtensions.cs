@@ -1,5 +1,6 @@
 using Aiops.Api.Features.Anomalies;
 using Aiops.Api.Features.Cmdb;
+using Aiops.Api.Features.Changes;
 using Aiops.Api.Features.Hosts;
 using Aiops.Api.Features.Incidents;
 using Aiops.Api.Features.Predictions;
@@ -31,6 +32,7 @@ public static class ApiExtensions
         v1.MapPredictionsApi();
         v1.MapCmdbApi();
         v1.MapIncidentsApi();
+        v1.MapChangesApi();
         return app;
     }
 

@@ -293,3 +293,62 @@ public sealed class IncidentTelemetryTests(IncidentSiloFixture silo) : IClassFix
     }
 
 }
+
+/// <summary>Maintenance windows suppress paging; a recent change on the root CI is shown as a likely cause.</summary>
+public sealed class MaintenanceWindowTests(IncidentSiloFixture silo) : IClassFixture<IncidentSiloFixture>
+{
+    [Fact]
+    public async Task SwitchInMaintenance_IncidentAnnotatedAndSuppressed_NoTicket_RecentChangeListed()
+    {
+        using (var import = await silo.Http.PostAsync("/api/v1/cmdb/import?mode=replace", new StringContent(IncidentEndToEndTests.Cmdb, Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.OK, import.StatusCode);
+        }
+
+        var t0 = DateTimeOffset.UnixEpoch.AddTicks(IncidentEndToEndTests.T0 / 100);
+        using (var bad = await silo.Http.PostAsJsonAsync("/api/v1/changes", new { ci = "sw1", kind = "maintenance", start = t0, end = t0.AddMinutes(-1) }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        }
+
+        using (var unknown = await silo.Http.PostAsJsonAsync("/api/v1/changes", new { ci = "nope", kind = "maintenance", start = t0, end = t0.AddHours(1) }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        }
+
+        using var change = await silo.Http.PostAsJsonAsync("/api/v1/changes", new { ci = "sw1", kind = "change", start = t0.AddHours(-3), end = t0.AddHours(-2), description = "CHG-4711 firmware upgrade" });
+        Assert.Equal(HttpStatusCode.Created, change.StatusCode);
+        using var window = await silo.Http.PostAsJsonAsync("/api/v1/changes", new { ci = "sw1", kind = "maintenance", start = t0.AddMinutes(-10), end = t0.AddHours(1), description = "port replacement" });
+        Assert.Equal(HttpStatusCode.Created, window.StatusCode);
+        var windowId = (await window.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        Assert.Equal(2, (await silo.Http.GetFromJsonAsync<JsonElement>("/api/v1/changes")).GetArrayLength());
+
+        var client = silo.App.Services.GetRequiredService<IClusterClient>();
+        var stream = client.GetStreamProvider(AnomalyStreams.Provider).GetStream<AnomalyEvent>(StreamId.Create(AnomalyStreams.Namespace, AnomalyStreams.AllKey));
+        foreach (var (host, n) in new[] { ("h1", 0), ("h2", 1), ("h3", 2), ("h4", 3), ("h5", 4) })
+        {
+            var ns = IncidentEndToEndTests.T0 + n * IncidentEndToEndTests.Minute / 2;
+            await stream.OnNextAsync(new AnomalyEvent($"host/{host}/mem/{ns}", EntityKind.Host, host, "mem.used_percent", "aiops", 0.9, 80, ns));
+        }
+
+        var incident = await IncidentEndToEndTests.WaitForAsync("a suppressed incident with every member", async () =>
+        {
+            var list = await IncidentEndToEndTests.ListAsync(silo, "active");
+            return list.Count == 1 && list[0].GetProperty("members").GetArrayLength() == 5 ? list[0] : (JsonElement?)null;
+        });
+        Assert.True(incident.GetProperty("suppressed").GetBoolean());
+        Assert.All(incident.GetProperty("members").EnumerateArray(), m => Assert.Equal(windowId, m.GetProperty("maintenance").GetString()));
+        Assert.Contains(incident.GetProperty("likelyChanges").EnumerateArray(), c => c.GetString()!.Contains("CHG-4711 firmware upgrade", StringComparison.Ordinal));
+
+        // No page: the ticket grain was never asked for a ticket (so nothing can be delivered later), and nothing was sent.
+        var id = incident.GetProperty("id").GetString()!;
+        using (var comment = await silo.Http.PostAsJsonAsync($"/api/v1/incidents/{id}/comment", new { text = "checking" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, comment.StatusCode);
+        }
+
+        Assert.Null(await client.GetGrain<Abstractions.ITicketGrain>(id).Get());
+        Assert.Empty(silo.Webhook.Received);
+        Assert.Equal(0, (await silo.Http.GetFromJsonAsync<JsonElement>("/api/v1/tickets")).GetArrayLength());
+    }
+}

@@ -64,10 +64,15 @@ public sealed partial class IncidentManagerGrain(
     private const string CmdbKey = "default";
     private readonly IncidentOptions _options = options.Value;
     private readonly Dictionary<string, string> _ourIdOf = new(StringComparer.Ordinal);
+    private CmdbGraph _graph = new(new CmdbDocument([], []));
     private Correlator _correlator = new(new CmdbGraph(new CmdbDocument([], [])));
     private long _cmdbVersion = -1;
+    private IReadOnlyList<ChangeWindow> _windows = [];
+    private long _changesVersion = -1;
 
     private IncidentManagerState S => state.State;
+
+    private static readonly long LikelyChangeNs = TimeSpan.FromHours(24).Ticks * 100;
 
     private long FlapNs => TimeSpan.FromMinutes(_options.FlapWindowMinutes).Ticks * 100;
 
@@ -209,14 +214,25 @@ public sealed partial class IncidentManagerGrain(
         }
 
         S.IncidentOfEvent[e.Id] = incident.Id;
-        incident = AddMember(incident, e);
+        var maintenance = MaintenanceOf(e.Ci, e.TimeNs);
+        incident = AddMember(incident, e, maintenance?.Id);
         incident = Rank(incident, assignment.IncidentId);
+        incident = incident with
+        {
+            Suppressed = incident.Members.All(m => m.Maintenance is not null),
+            LikelyChanges = LikelyChangesOf(incident.RootCi, incident.OpenedNs),
+        };
         var kind = opened ? "opened" : reopened ? "reopened" : "event";
         var text = opened
             ? $"Opened: {e.Kind.ToString().ToLowerInvariant()} on {e.Ci} ({e.Series}, score {e.Score:0.00})"
             : reopened
                 ? $"Re-opened by {e.Kind.ToString().ToLowerInvariant()} on {e.Ci} ({e.Series})"
                 : $"{e.Kind} on {e.Ci} ({e.Series}, score {e.Score:0.00}) joined: {assignment.Reason}{(assignment.ViaCi is null ? string.Empty : $" via {assignment.ViaCi}")}";
+        if (maintenance is not null)
+        {
+            text += $" — in maintenance window {maintenance.Id} ({maintenance.Description}); does not page";
+        }
+
         changed.Add((incident, kind, text));
         foreach (var (i, k, t) in changed)
         {
@@ -294,19 +310,19 @@ public sealed partial class IncidentManagerGrain(
         };
     }
 
-    private static IncidentRecord AddMember(IncidentRecord i, ReplayEvent e)
+    private static IncidentRecord AddMember(IncidentRecord i, ReplayEvent e, string? maintenance)
     {
         var kind = e.Kind switch { EventKind.Prediction => "prediction", EventKind.Down => "down", _ => "anomaly" };
         var members = i.Members.ToList();
         var at = members.FindIndex(m => m.Ci == e.Ci && m.Series == e.Series);
         if (at < 0)
         {
-            members.Add(new IncidentMember(e.Ci, e.Series, kind, e.TimeNs, e.TimeNs, e.Score, false));
+            members.Add(new IncidentMember(e.Ci, e.Series, kind, e.TimeNs, e.TimeNs, e.Score, false, maintenance));
         }
         else
         {
             var m = members[at];
-            members[at] = m with { Kind = m.Kind == "prediction" ? kind : m.Kind, LastNs = Math.Max(m.LastNs, e.TimeNs), MaxScore = Math.Max(m.MaxScore, e.Score), Recovered = false };
+            members[at] = m with { Kind = m.Kind == "prediction" ? kind : m.Kind, LastNs = Math.Max(m.LastNs, e.TimeNs), MaxScore = Math.Max(m.MaxScore, e.Score), Recovered = false, Maintenance = maintenance };
         }
 
         var events = i.EventIds.Count < 1000 ? i.EventIds.Append(e.Id).ToList() : i.EventIds;
@@ -396,8 +412,12 @@ public sealed partial class IncidentManagerGrain(
             ],
             Math.Max(S.ClockNs, incident.OpenedNs))]);
 
-        // Outgoing calls must not hold the incident manager: the ticket grain retries on its own.
-        GrainFactory.GetGrain<ITicketGrain>(incident.Id).Sync(incident).Ignore();
+        // Outgoing calls must not hold the incident manager: the ticket grain retries on its own. An incident whose
+        // every member is inside a maintenance window does not page: no ticket until something outside joins it.
+        if (!incident.Suppressed)
+        {
+            GrainFactory.GetGrain<ITicketGrain>(incident.Id).Sync(incident).Ignore();
+        }
         if (save)
         {
             TrimIncidents();
@@ -418,6 +438,7 @@ public sealed partial class IncidentManagerGrain(
             return;
         }
 
+        await LoadChangesAsync();
         if (!force && snapshot.Version == _cmdbVersion)
         {
             await ResolveRecoveredAsync();
@@ -435,7 +456,56 @@ public sealed partial class IncidentManagerGrain(
             }
         }
 
-        Rebuild(new CmdbGraph(new CmdbDocument(cis, relations)));
+        _graph = new CmdbGraph(new CmdbDocument(cis, relations));
+        Rebuild(_graph);
+    }
+
+    private async Task LoadChangesAsync()
+    {
+        try
+        {
+            var (windows, version) = await GrainFactory.GetGrain<IChangeCalendarGrain>(CmdbKey).List();
+            if (version != _changesVersion)
+            {
+                _windows = windows;
+                _changesVersion = version;
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogCmdbUnavailable(logger, ex);
+        }
+    }
+
+    /// <summary>The maintenance window covering <paramref name="ci"/> at <paramref name="timeNs"/> (on the CI, or on a CI it depends on), or null.</summary>
+    private ChangeWindow? MaintenanceOf(string ci, long timeNs)
+    {
+        var at = DateTimeOffset.UnixEpoch.AddTicks(timeNs / 100);
+        IReadOnlyList<string>? dependencies = null;
+        foreach (var w in _windows)
+        {
+            if (w.Kind != "maintenance" || at < w.Start || at > w.End)
+            {
+                continue;
+            }
+
+            if (w.Ci == ci || (w.IncludeDependents && (dependencies ??= _graph.Dependencies(ci)).Contains(w.Ci)))
+            {
+                return w;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Changes on the root CI that ended in the 24 h before the incident opened, or were under way then: likely causes.</summary>
+    private List<string> LikelyChangesOf(string rootCi, long openedNs)
+    {
+        var opened = DateTimeOffset.UnixEpoch.AddTicks(openedNs / 100);
+        return _windows
+            .Where(w => w.Kind == "change" && w.Ci == rootCi && w.Start <= opened && w.End >= opened.AddTicks(-LikelyChangeNs / 100))
+            .Select(w => $"{w.Id}: {w.Description} ({w.Start:u} – {w.End:u}, by {w.CreatedBy})")
+            .ToList();
     }
 
     /// <summary>A fresh correlator on <paramref name="graph"/>, fed the kept events again; its incidents map back to ours through their events.</summary>

@@ -21,9 +21,11 @@ public sealed record IncidentDto(
     int Reopens,
     int Revision,
     IReadOnlyList<TimelineEntryDto> Timeline,
-    TicketRecord? Ticket);
+    TicketRecord? Ticket,
+    bool Suppressed,
+    IReadOnlyList<string> LikelyChanges);
 
-public sealed record IncidentMemberDto(string Ci, string Series, string Kind, DateTimeOffset First, DateTimeOffset Last, double MaxScore, bool Recovered);
+public sealed record IncidentMemberDto(string Ci, string Series, string Kind, DateTimeOffset First, DateTimeOffset Last, double MaxScore, bool Recovered, string? Maintenance);
 
 public sealed record TimelineEntryDto(DateTimeOffset Time, DateTimeOffset At, string Kind, string Text, string? By);
 
@@ -39,7 +41,7 @@ internal static class IncidentMapping
         i.Predicted,
         i.RootCi,
         i.RootCauses,
-        i.Members.Select(m => new IncidentMemberDto(m.Ci, m.Series, m.Kind, Time(m.FirstNs), Time(m.LastNs), m.MaxScore, m.Recovered)).ToList(),
+        i.Members.Select(m => new IncidentMemberDto(m.Ci, m.Series, m.Kind, Time(m.FirstNs), Time(m.LastNs), m.MaxScore, m.Recovered, m.Maintenance)).ToList(),
         i.EventIds.Count,
         Time(i.OpenedNs),
         Time(i.LastEventNs),
@@ -47,7 +49,9 @@ internal static class IncidentMapping
         i.Reopens,
         i.Revision,
         i.Timeline.Select(t => new TimelineEntryDto(Time(t.TimeNs), t.At, t.Kind, t.Text, t.By)).ToList(),
-        ticket);
+        ticket,
+        i.Suppressed,
+        i.LikelyChanges ?? []);
 }
 
 /// <summary>Incidents, newest first.</summary>
