@@ -30,7 +30,7 @@ public class SiloFixture : IAsyncLifetime
 
     public int GrpcPort { get; } = FreePort();
 
-    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
+    public HttpClient Http { get; private set; } = new() { Timeout = TimeSpan.FromSeconds(60) };
 
     public HttpClient Influx { get; } = new() { BaseAddress = new Uri(InfluxUrl), Timeout = TimeSpan.FromSeconds(30) };
 
@@ -41,12 +41,28 @@ public class SiloFixture : IAsyncLifetime
     /// <summary>Extra settings of a derived fixture (e.g. auth on).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [];
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => StartAsync(HttpPort, GrpcPort);
+
+    /// <summary>
+    /// Stops the silo as a host shutdown does and starts a new one on the same data directory, service id and
+    /// InfluxDB database (fresh ports: the old ones may linger in TIME_WAIT). <see cref="Http"/> and
+    /// <see cref="Grpc"/> then talk to the new silo.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        _app = null;
+        Grpc.Dispose();
+        await StartAsync(FreePort(), FreePort());
+    }
+
+    private async Task StartAsync(int httpPort, int grpcPort)
     {
         var settings = new Dictionary<string, string?>
         {
-            ["Aiops:HttpPort"] = HttpPort.ToString(),
-            ["Aiops:GrpcPort"] = GrpcPort.ToString(),
+            ["Aiops:HttpPort"] = httpPort.ToString(),
+            ["Aiops:GrpcPort"] = grpcPort.ToString(),
             ["Aiops:SiloPort"] = FreePort().ToString(),
             ["Aiops:GatewayPort"] = FreePort().ToString(),
             ["Aiops:ClusterId"] = Database,
@@ -66,8 +82,8 @@ public class SiloFixture : IAsyncLifetime
 
         _app = AiopsHost.Build([], b => b.Configuration.AddInMemoryCollection(settings));
         await _app.StartAsync();
-        Http.BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}");
-        Grpc = GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}");
+        Http = new HttpClient { Timeout = TimeSpan.FromSeconds(60), BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+        Grpc = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
         await WaitUntilAsync(async () => (await InfluxQueryAsync("SHOW DATABASES")).GetRawText().Contains(Database, StringComparison.Ordinal), "database created");
     }
 
