@@ -30,7 +30,8 @@ public sealed class ClusterSettings
     public string? ConnectionString { get; set; }
 
     /// <summary>
-    /// The address other silos and clients use to reach this silo (postgres mode; default: <c>Aiops:ListenAddress</c>).
+    /// The address other silos and clients use to reach this silo, an IP address or a host name resolved at start-up
+    /// (postgres mode; default: <c>Aiops:ListenAddress</c>).
     /// Required when the listen address is a wildcard (<c>0.0.0.0</c>, <c>::</c>), which cannot be dialled.
     /// </summary>
     public string? AdvertisedAddress { get; set; }
@@ -48,9 +49,9 @@ public sealed class ClusterSettings
                 $"{Section}:Mode is '{Postgres}' but {Section}:ConnectionString is empty: give the Npgsql connection string of a database prepared with scripts/sql (see docs/cluster.md).");
         }
 
-        if (AdvertisedAddress is not null && !IPAddress.TryParse(AdvertisedAddress, out _))
+        if (AdvertisedAddress is not null && string.IsNullOrWhiteSpace(AdvertisedAddress))
         {
-            throw new InvalidOperationException($"{Section}:AdvertisedAddress '{AdvertisedAddress}' is not an IP address.");
+            throw new InvalidOperationException($"{Section}:AdvertisedAddress is empty: give an IP address or a host name.");
         }
 
         return mode;
@@ -61,7 +62,15 @@ public sealed class ClusterSettings
     {
         if (AdvertisedAddress is not null)
         {
-            return IPAddress.Parse(AdvertisedAddress);
+            if (IPAddress.TryParse(AdvertisedAddress, out var ip))
+            {
+                return ip;
+            }
+
+            // A host name (e.g. a compose service or a pod's DNS name): this silo's address as the others will dial it.
+            var resolved = Dns.GetHostAddresses(AdvertisedAddress).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                ?? throw new InvalidOperationException($"{Section}:AdvertisedAddress '{AdvertisedAddress}' does not resolve to an IPv4 address.");
+            return resolved;
         }
 
         if (listen.Equals(IPAddress.Any) || listen.Equals(IPAddress.IPv6Any))
