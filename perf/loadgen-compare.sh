@@ -26,7 +26,7 @@ dotnet build -c Release -v quiet -nologo silo/Aiops.Silo/Aiops.Silo.csproj >/dev
 dotnet build -c Release -v quiet -nologo perf/Aiops.LoadGen/Aiops.LoadGen.csproj >/dev/null
 silo_dir=$PWD/silo/Aiops.Silo/bin/Release/net10.0
 Influx__Url="http://127.0.0.1:$influx_port" Aiops__DataDirectory="$work/data" Aiops__HttpPort=$http_port Aiops__GrpcPort=$grpc_port Aiops__SiloPort=21111 Aiops__GatewayPort=23000 \
-  Serilog__MinimumLevel__Default=Warning dotnet "$silo_dir/Aiops.Silo.dll" --contentRoot "$silo_dir" > "$work/silo.log" 2>&1 &
+  Serilog__MinimumLevel__Default=Warning env ${AIOPS_SILO_ENV:-} dotnet "$silo_dir/Aiops.Silo.dll" --contentRoot "$silo_dir" > "$work/silo.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 300); do curl -fsS -o /dev/null "http://127.0.0.1:$http_port/healthz" 2>/dev/null && break; sleep 0.2; done
 
