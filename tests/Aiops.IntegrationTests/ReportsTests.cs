@@ -47,6 +47,17 @@ public sealed class ReportsTests(SiloFixture silo) : IClassFixture<SiloFixture>
         Assert.Equal((crossing - hit.GetProperty("firstAlert").GetDateTimeOffset()).TotalMinutes, hit.GetProperty("leadMinutes").GetDouble(), 0.01);
         Assert.True(hit.GetProperty("leadMinutes").GetDouble() >= 60, hit.ToString());
         Assert.InRange(hit.GetProperty("etaErrorMinutes").GetDouble(), 0, hit.GetProperty("leadMinutes").GetDouble());
+
+        // The related incident holds the prediction's entity and series; its ticket, once created, is the incident's.
+        var incidentId = hit.GetProperty("incidentId").GetString();
+        Assert.NotNull(incidentId);
+        var incident = await silo.Http.GetFromJsonAsync<JsonElement>($"/api/v1/incidents/{incidentId}");
+        Assert.Contains(incident.GetProperty("members").EnumerateArray(), m => m.GetProperty("ci").GetString() == "report-leak" && m.GetProperty("series").GetString() == "mem.used_percent");
+        if (hit.GetProperty("ticketId").GetString() is { } ticketId)
+        {
+            Assert.Equal(ticketId, incident.GetProperty("ticket").GetProperty("ticketId").GetString());
+        }
+
         Assert.Contains(rows, r => r.GetProperty("entity").GetString() == "report-open" && r.GetProperty("state").GetString() == "open" && r.GetProperty("crossing").ValueKind == JsonValueKind.Null);
 
         // Summary per metric: the grade counts add up to the rows and precision follows from them.
@@ -163,6 +174,8 @@ public sealed class ReportsTests(SiloFixture silo) : IClassFixture<SiloFixture>
         Assert.Contains("from", parameters);
         Assert.Contains("to", parameters);
         Assert.Contains("format", parameters);
+        var ok = report.GetProperty("get").GetProperty("responses").GetProperty("200").GetProperty("content");
+        Assert.All(new[] { "application/json", "text/html", "text/csv", "text/markdown" }, t => Assert.True(ok.TryGetProperty(t, out _), t));
     }
 
     /// <summary><c>src=</c>/<c>href=</c>/<c>url(</c> pointing at another host (http, https or protocol-relative).</summary>

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using System.Text;
 using Mediator;
@@ -5,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.OpenApi;
 
 namespace Aiops.Api.Features.Reports;
 
@@ -22,7 +24,21 @@ public static class ReportsApi
         group.MapGet("/predicted-incidents", GetPredictedIncidents)
             .WithName("GetPredictedIncidentsReport")
             .WithSummary("Predicted incidents: what was predicted, what happened, lead time, ETA error, incident and ticket; summaries per CI type and metric.")
-            .Produces<string>(StatusCodes.Status200OK, "text/html", "text/csv", "text/markdown");
+            .Produces<PredictedIncidentReport>(StatusCodes.Status200OK, "application/json")
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // Produces() keeps one entry per status code, so the text formats are added to the JSON 200 here.
+                if (operation.Responses?.TryGetValue("200", out var ok) == true && ok.Content is { } content)
+                {
+                    foreach (var type in new[] { "text/html", "text/csv", "text/markdown" })
+                    {
+                        content[type] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
+                    }
+                }
+
+                return Task.CompletedTask;
+            })
+            .ProducesProblem(StatusCodes.Status400BadRequest);
         return group;
     }
 
@@ -30,7 +46,11 @@ public static class ReportsApi
     /// <param name="to">End (exclusive), ISO-8601; default: just after the ledger's latest event time (now when the ledger is empty).</param>
     /// <param name="format"><c>json</c> (default), <c>html</c> (printable page), <c>csv</c> (RFC 4180, download) or <c>md</c>.</param>
     public static async Task<Results<Ok<PredictedIncidentReport>, ContentHttpResult, FileContentHttpResult, ProblemHttpResult>> GetPredictedIncidents(
-        ISender sender, CancellationToken ct, string? from = null, string? to = null, string? format = null)
+        ISender sender,
+        CancellationToken ct,
+        [Description("Start (inclusive) of the window on the first alert time, ISO-8601 UTC; default: 7 days before 'to'.")] string? from = null,
+        [Description("End (exclusive), ISO-8601 UTC; default: just after the ledger's latest event time (now when the ledger is empty).")] string? to = null,
+        [Description("json (default), html (printable page), csv (RFC 4180 download) or md (Markdown).")] string? format = null)
     {
         // Every bad parameter is named in one answer, so a caller fixes them all at once.
         var errors = new List<string>();
