@@ -1,9 +1,11 @@
+using Aiops.Api.ApiReference;
 using Aiops.Api.Features.Anomalies;
 using Aiops.Api.Features.Cmdb;
 using Aiops.Api.Features.Changes;
 using Aiops.Api.Features.Hosts;
 using Aiops.Api.Features.Incidents;
 using Aiops.Api.Features.Predictions;
+using Aiops.Api.Features.Reports;
 using Aiops.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Builder;
@@ -33,6 +35,8 @@ public static class ApiExtensions
         v1.MapCmdbApi();
         v1.MapIncidentsApi();
         v1.MapChangesApi();
+        v1.MapReportsApi();
+        app.MapApiReference();
         return app;
     }
 
