@@ -40,7 +40,7 @@ public sealed class WebUiTests(UiFixture ui) : IClassFixture<UiFixture>
     public async Task IncidentPage_SeededIncident_ShowsRootCauseTimelineTicketAndMemberGraph()
     {
         var (page, errors) = await OpenAsync("#/");
-        await page.GetByRole(AriaRole.Link, new() { Name = ui.IncidentId }).Or(page.Locator($"a[href='#/incidents/{ui.IncidentId}']")).First.ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = ui.IncidentId, Exact = true }).ClickAsync();
         await Expect(page.Locator("#view")).ToHaveAttributeAsync("data-ready", $"#/incidents/{ui.IncidentId}");
 
         var ranking = page.GetByRole(AriaRole.Table, new() { Name = "Root-cause ranking" });
@@ -92,7 +92,7 @@ public sealed class WebUiTests(UiFixture ui) : IClassFixture<UiFixture>
         var (page, errors) = await OpenAsync($"#/incidents/{ui.IncidentId}");
         var text = "switch port flapping " + Guid.NewGuid().ToString("N")[..6];
 
-        await page.GetByLabel("Comment").FillAsync(text);
+        await page.GetByLabel("Comment", new() { Exact = true }).FillAsync(text);
         await page.GetByRole(AriaRole.Button, new() { Name = "Add comment" }).ClickAsync();
 
         var entry = page.GetByRole(AriaRole.List, new() { Name = "Timeline" }).GetByRole(AriaRole.Listitem).Filter(new() { HasText = text });
@@ -173,7 +173,7 @@ public sealed class WebUiTests(UiFixture ui) : IClassFixture<UiFixture>
     {
         var (page, errors) = await OpenAsync("#/changes");
         var description = "CHG" + Guid.NewGuid().ToString("N")[..6] + " firmware upgrade";
-        await page.GetByLabel("CI").FillAsync("app");
+        await page.GetByLabel("CI", new() { Exact = true }).FillAsync("app");
         await page.GetByLabel("Kind").SelectOptionAsync("change");
         await page.GetByLabel("Start (UTC)").FillAsync("2030-01-02T03:00");
         await page.GetByLabel("End (UTC)").FillAsync("2030-01-02T05:30");
@@ -187,7 +187,10 @@ public sealed class WebUiTests(UiFixture ui) : IClassFixture<UiFixture>
         Assert.Contains(windows.EnumerateArray(), w => w.GetProperty("description").GetString() == description && w.GetProperty("kind").GetString() == "change" && w.GetProperty("ci").GetString() == "app");
         await ScreenshotAsync(page, "changes");
 
-        await page.GetByLabel("CI").FillAsync("no-such-ci");
+        // The page re-rendered with an empty form: fill it again, now with a CI the CMDB does not know.
+        await page.GetByLabel("CI", new() { Exact = true }).FillAsync("no-such-ci");
+        await page.GetByLabel("Start (UTC)").FillAsync("2030-01-02T03:00");
+        await page.GetByLabel("End (UTC)").FillAsync("2030-01-02T05:30");
         await page.GetByRole(AriaRole.Button, new() { Name = "Add window" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("CI 'no-such-ci' is not in the CMDB.");
         Assert.DoesNotContain(errors, e => !e.Contains("400", StringComparison.Ordinal)); // the browser logs the failed POST itself

@@ -65,7 +65,7 @@ async function overview() {
   return [
     h('h1', {}, 'Overview'),
     card('Open incidents', incidents === null ? h('p', { class: 'empty' }, 'Incidents unavailable.') : table([
-      { title: 'Incident', cell: i => link(`#/incidents/${enc(i.id)}`, i.title || i.id) },
+      { title: 'Incident', cell: i => h('span', {}, link(`#/incidents/${enc(i.id)}`, i.id), h('br'), h('span', { class: 'muted' }, i.title)) },
       { title: 'Severity', cell: i => severity(i.severity) },
       { title: 'State', cell: i => state(i.state) },
       { title: 'Root CI', cell: i => link(`#/cmdb/${enc(i.rootCi)}`, i.rootCi) },
