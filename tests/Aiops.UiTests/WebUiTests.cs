@@ -169,6 +169,16 @@ public sealed class WebUiTests(UiFixture ui) : IClassFixture<UiFixture>
     }
 
     [Fact]
+    public async Task CmdbPage_TypeWithoutCis_ShowsEmptyState()
+    {
+        var (page, errors) = await OpenAsync("#/cmdb?type=router");
+
+        await Expect(page.Locator("#view")).ToContainTextAsync("No CI of this type.");
+        await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Configuration items" })).ToHaveCountAsync(0);
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task ChangesPage_FormSubmitted_WindowListedAndUnknownCiShowsProblemDetail()
     {
         var (page, errors) = await OpenAsync("#/changes");

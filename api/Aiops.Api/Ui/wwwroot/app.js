@@ -103,6 +103,7 @@ async function incident(id) {
   } }, h('label', { for: 'comment-text' }, 'Comment', comment), h('button', { type: 'submit' }, 'Add comment'));
 
   const memberCis = [...new Set(i.members.map(m => m.ci))];
+  const topScore = Math.max(1e-9, ...i.rootCauses.map(r => r.score));
   const notes = [];
   if (i.suppressed) notes.push(h('p', {}, 'Suppressed: every member is inside a maintenance window, so this incident does not page.'));
   for (const m of i.members.filter(m => m.maintenance)) notes.push(h('p', {}, `${m.ci} ${m.series}: maintenance ${m.maintenance}`));
@@ -126,7 +127,8 @@ async function incident(id) {
       card('Root-cause ranking', table([
         { title: 'Rank', num: true, cell: r => r.rank },
         { title: 'CI', cell: r => link(`#/cmdb/${enc(r.ci)}`, r.ci) },
-        { title: 'Score', cell: r => h('span', {}, h('span', { class: 'bar', style: `width:${Math.round(60 * Math.min(1, r.score))}px` }), ' ', fmtNum(r.score)) },
+        // Scores are unbounded: the bar is relative to the best candidate's score.
+        { title: 'Score', cell: r => h('span', { class: 'score' }, h('span', { class: 'bar', style: `width:${Math.round(60 * r.score / topScore)}px` }), ' ', fmtNum(r.score)) },
         { title: 'Coverage', num: true, cell: r => fmtPct(r.coverage) },
         { title: 'Reported', cell: r => (r.reported ? 'yes' : 'no') },
         { title: 'Reason', cell: r => r.reason },
