@@ -22,7 +22,7 @@ namespace Aiops.UiTests;
 /// rooted at the switch, with a ticket sent to a loopback webhook) and a leaking memory series (one open prediction).
 /// Also a headless Debian chromium (<c>/usr/bin/chromium</c>, installed by <c>scripts/chromium.sh</c>) driven by Playwright.
 /// </summary>
-public sealed class UiFixture : IAsyncLifetime
+public class UiFixture : IAsyncLifetime
 {
     public static readonly string InfluxUrl = Environment.GetEnvironmentVariable("AIOPS_TEST_INFLUX_URL") ?? "http://127.0.0.1:18086";
 
@@ -80,6 +80,12 @@ public sealed class UiFixture : IAsyncLifetime
     /// <summary>Where the tests save their screenshots.</summary>
     public static string ScreenshotDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
 
+    /// <summary>Extra settings of a derived fixture (e.g. auth on).</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [];
+
+    /// <summary>Whether to seed the CMDB, the incident and the prediction (an unseeded silo shows the empty states).</summary>
+    protected virtual bool Seeded => true;
+
     public async Task InitializeAsync()
     {
         if (!File.Exists(ChromiumPath))
@@ -110,11 +116,19 @@ public sealed class UiFixture : IAsyncLifetime
             ["Influx:LingerMs"] = "100",
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
+        foreach (var (k, v) in ExtraSettings)
+        {
+            settings[k] = v;
+        }
+
         _app = AiopsHost.Build([], b => b.Configuration.AddInMemoryCollection(settings));
         await _app.StartAsync();
         Http.BaseAddress = new Uri(BaseUrl);
 
-        await SeedAsync();
+        if (Seeded)
+        {
+            await SeedAsync();
+        }
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new()
@@ -263,4 +277,19 @@ public sealed class UiFixture : IAsyncLifetime
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+}
+
+/// <summary>An empty silo with token auth on: the UI must ask for a token and then show its empty states.</summary>
+public sealed class AuthUiFixture : UiFixture
+{
+    public const string ReadToken = "ui-read-token-456";
+
+    protected override bool Seeded => false;
+
+    protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings =>
+    [
+        new("Aiops:Auth:Enabled", "true"),
+        new("Aiops:Auth:Tokens:0:Token", ReadToken),
+        new("Aiops:Auth:Tokens:0:Scopes:0", "read"),
+    ];
 }

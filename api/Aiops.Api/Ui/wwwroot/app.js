@@ -324,13 +324,16 @@ async function render() {
   view.dataset.ready = hash; // lets tests (and scripts) know which route finished rendering
 }
 
+// The token (only needed with auth on) is kept in localStorage; Enter or leaving the field applies it and reloads the page.
 const tokenInput = document.getElementById('token');
 tokenInput.value = localStorage.getItem('aiops.token') || '';
-document.getElementById('token-form').addEventListener('submit', e => e.preventDefault());
-tokenInput.addEventListener('change', () => {
+function applyToken() {
+  if (tokenInput.value === (localStorage.getItem('aiops.token') || '')) return;
   if (tokenInput.value) localStorage.setItem('aiops.token', tokenInput.value); else localStorage.removeItem('aiops.token');
   clearError();
   render();
-});
+}
+document.getElementById('token-form').addEventListener('submit', e => { e.preventDefault(); applyToken(); });
+tokenInput.addEventListener('change', applyToken);
 window.addEventListener('hashchange', () => { clearError(); render(); });
 render();
