@@ -35,6 +35,13 @@ fi
 # The cluster tests create a database of their own per run on this server (trust auth, loopback only).
 export AIOPS_TEST_PG="Host=127.0.0.1;Port=$pg_port;Username=postgres"
 
+# The UI browser tests drive Debian's chromium headless (Playwright cannot download a browser here).
+if ! scripts/chromium.sh; then
+  echo "test.sh: could not install chromium" >&2
+  summary 0 1 0
+  exit 1
+fi
+
 if ! dotnet build Aiops.sln -c Release -nologo -v quiet; then
   echo "test.sh: build failed" >&2
   summary 0 1 0

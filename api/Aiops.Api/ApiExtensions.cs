@@ -28,6 +28,7 @@ public static class ApiExtensions
     public static IEndpointRouteBuilder MapAiopsApi(this IEndpointRouteBuilder app)
     {
         app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapAiopsUi();
         var v1 = app.MapGroup("/api/v1").AddEndpointFilter(RequireReadScope);
         v1.MapHostsApi();
         v1.MapAnomaliesApi();
