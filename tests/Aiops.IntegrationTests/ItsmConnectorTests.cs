@@ -374,3 +374,22 @@ public sealed class ItsmConnectorReadTests
     public void Read_Path_ValueOrNull(string body, string path, string? expected) =>
         Assert.Equal(expected, ItsmConnector.Read(Encoding.UTF8.GetBytes(body), path));
 }
+
+/// <summary>The ITSM callback changes an incident: with auth on it needs the write scope (and, as all of <c>/api/v1</c>, read).</summary>
+public sealed class ItsmCallbackAuthTests(AuthSiloFixture silo) : IClassFixture<AuthSiloFixture>
+{
+    [Fact]
+    public async Task TicketCallback_AnonymousOrReadOnlyToken_401Or403()
+    {
+        using (var anonymous = await silo.Http.PostAsJsonAsync("/api/v1/tickets/INC-1/callback", new { state = "resolved", by = "x" }))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/tickets/INC-1/callback") { Content = JsonContent.Create(new { state = "resolved", by = "x" }) };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Token", AuthSiloFixture.ReadToken);
+        using var readOnly = await silo.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Forbidden, readOnly.StatusCode);
+        Assert.Contains("write scope", await readOnly.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+}
