@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -53,8 +52,15 @@ public sealed class ItsmOptions
     /// <summary>Dotted JSON path of who resolved the ticket in a poll answer (default <c>result.resolved_by</c>; a reference object's <c>value</c> is taken).</summary>
     public string ResolvedByPath { get; set; } = "result.resolved_by";
 
-    /// <summary>ITSM state values that mean resolved (default <c>6</c>, <c>7</c>, <c>resolved</c>, <c>closed</c>; ServiceNow 6 = Resolved, 7 = Closed).</summary>
-    public string[] ResolvedStates { get; set; } = ["6", "7", "resolved", "closed"];
+    /// <summary>The <see cref="ResolvedStates"/> used when none are configured.</summary>
+    public static readonly IReadOnlyList<string> DefaultResolvedStates = ["6", "7", "resolved", "closed"];
+
+    /// <summary>
+    /// ITSM state values that mean resolved; null or empty = <see cref="DefaultResolvedStates"/> (<c>6</c>, <c>7</c>,
+    /// <c>resolved</c>, <c>closed</c>; ServiceNow 6 = Resolved, 7 = Closed). Null rather than an initialised array
+    /// because the configuration binder appends to an array's initial items instead of replacing them.
+    /// </summary>
+    public string[]? ResolvedStates { get; set; }
 
     /// <summary>
     /// Incident state → ITSM <c>state</c> value. Defaults (ServiceNow): open → 1 (New), acknowledged → 2 (In Progress),
@@ -77,11 +83,10 @@ public sealed class ItsmOptions
 
 /// <summary>The outcome of one ITSM call: <see cref="Error"/> is null on success.</summary>
 /// <param name="Error">What went wrong (HTTP status or transport error), or null.</param>
-/// <param name="Ambiguous">True when the request may have reached the ITSM (timeout, dropped connection, 5xx): a create must be looked up before it is retried.</param>
 /// <param name="ExternalId">The external id read from the answer (create, lookup), or null.</param>
 /// <param name="State">The ITSM state read from a poll, or null.</param>
 /// <param name="By">Who resolved the ticket according to a poll, or null.</param>
-public sealed record ItsmResult(string? Error, bool Ambiguous = false, string? ExternalId = null, string? State = null, string? By = null);
+public sealed record ItsmResult(string? Error, string? ExternalId = null, string? State = null, string? By = null);
 
 /// <summary>
 /// Stateless REST client of a ServiceNow-Table-API-like ITSM: create (with <c>Idempotency-Key</c> and a correlation field),
@@ -161,7 +166,7 @@ public sealed class ItsmConnector(HttpClient http, ItsmOptions options)
 
         var id = Read(result.Body, options.IdPath);
         return id is null
-            ? new ItsmResult($"create answered without an id at '{options.IdPath}'", Ambiguous: true)
+            ? new ItsmResult($"create answered without an id at '{options.IdPath}'")
             : new ItsmResult(null, ExternalId: id);
     }
 
@@ -191,7 +196,8 @@ public sealed class ItsmConnector(HttpClient http, ItsmOptions options)
     }
 
     /// <summary>Whether an ITSM state value means resolved.</summary>
-    public bool IsResolved(string? state) => state is not null && options.ResolvedStates.Contains(state, StringComparer.OrdinalIgnoreCase);
+    public bool IsResolved(string? state) =>
+        state is not null && (options.ResolvedStates is { Length: > 0 } configured ? configured : ItsmOptions.DefaultResolvedStates).Contains(state, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// Reads a dotted path (<c>result.sys_id</c>, <c>result.0.sys_id</c>) from a JSON body; numbers index arrays; a
@@ -272,17 +278,13 @@ public sealed class ItsmConnector(HttpClient http, ItsmOptions options)
                 return (new ItsmResult(null), null, body);
             }
 
-            // A 5xx, 408 or 429 may have been answered after the ITSM stored the ticket (a proxy timing out, say);
-            // a 4xx other than those means the request was refused as such.
-            var status = (int)response.StatusCode;
-            var ambiguous = status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
-            var error = $"{request.Method} {request.RequestUri!.AbsolutePath}: HTTP {status}";
-            return (new ItsmResult(error, ambiguous), error, body);
+            var error = $"{request.Method} {request.RequestUri!.AbsolutePath}: HTTP {(int)response.StatusCode}";
+            return (new ItsmResult(error), error, body);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or InvalidOperationException)
         {
             var error = $"{request.Method} {request.RequestUri!.AbsolutePath}: {ex.Message}";
-            return (new ItsmResult(error, Ambiguous: true), error, []);
+            return (new ItsmResult(error), error, []);
         }
     }
 }
