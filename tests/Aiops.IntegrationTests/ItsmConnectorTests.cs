@@ -393,3 +393,50 @@ public sealed class ItsmCallbackAuthTests(AuthSiloFixture silo) : IClassFixture<
         Assert.Contains("write scope", await readOnly.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }
+
+/// <summary>Both connectors on: the signed webhook and the ITSM (whose first create answers 503).</summary>
+public sealed class ItsmAndWebhookSiloFixture : ItsmSiloFixture<FirstCreateUnavailable>
+{
+    public WebhookReceiver Webhook { get; } = new();
+
+    protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings =>
+        base.ExtraSettings.Append(new("Aiops:Tickets:WebhookUrl", Webhook.Url));
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Webhook.Dispose();
+    }
+}
+
+/// <summary>Webhook and ITSM connectors at once, each with its own delivery status.</summary>
+public sealed class ItsmAndWebhookTests(ItsmAndWebhookSiloFixture silo) : IClassFixture<ItsmAndWebhookSiloFixture>
+{
+    [Fact]
+    public async Task Sync_ItsmCreateRetried_WebhookCreatedOnceAndEachConnectorHasItsOwnStatus()
+    {
+        var id = await ItsmSteps.RaiseIncidentAsync(silo, "itsm-c1", IncidentEndToEndTests.T0);
+        var synced = await ItsmSteps.WaitSyncedAsync(silo, id, "both connectors synced");
+        var ticket = synced.GetProperty("ticket");
+        var revision = synced.GetProperty("revision").GetInt32();
+
+        // The ITSM needed a retry; the webhook, delivered on the first attempt, was not sent the creation again.
+        Assert.Equal(2, ItsmSteps.Creates(silo.Itsm, id).Count);
+        Assert.Single(silo.Webhook.Received, r => r.Headers["Idempotency-Key"] == id && r.Headers["X-Aiops-Event"] == "created");
+        Assert.Equal(revision, ticket.GetProperty("webhookSyncedRevision").GetInt32());
+        Assert.Equal(revision, ticket.GetProperty("itsmSyncedRevision").GetInt32());
+        Assert.Equal(0, ticket.GetProperty("failedAttempts").GetInt32());
+        Assert.True(ticket.GetProperty("itsmFailedAttempts").GetInt32() >= 1);
+        Assert.False(string.IsNullOrEmpty(ticket.GetProperty("externalId").GetString()));
+
+        // A later change reaches both: an "updated" webhook and a PATCH of the stored id.
+        using (var comment = await silo.Http.PostAsJsonAsync($"/api/v1/incidents/{id}/comment", new { text = "looking" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, comment.StatusCode);
+        }
+
+        await ItsmSteps.WaitSyncedAsync(silo, id, "the comment delivered to both");
+        Assert.Contains(silo.Webhook.Received, r => r.Headers["Idempotency-Key"] == id && r.Headers["X-Aiops-Event"] == "updated");
+        Assert.Contains(silo.Itsm.Requests, r => r.Method == "PATCH" && r.Path.EndsWith("/" + ticket.GetProperty("externalId").GetString(), StringComparison.Ordinal));
+    }
+}
