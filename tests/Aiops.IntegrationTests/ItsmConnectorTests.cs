@@ -440,3 +440,53 @@ public sealed class ItsmAndWebhookTests(ItsmAndWebhookSiloFixture silo) : IClass
         Assert.Contains(silo.Itsm.Requests, r => r.Method == "PATCH" && r.Path.EndsWith("/" + ticket.GetProperty("externalId").GetString(), StringComparison.Ordinal));
     }
 }
+
+/// <summary>The ITSM on, and a webhook URL on which nothing listens (connection refused on every attempt).</summary>
+public sealed class ItsmWithDeadWebhookSiloFixture : ItsmSiloFixture<NoCreateFailure>
+{
+    private readonly string _deadUrl = DeadUrl();
+
+    protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings =>
+        base.ExtraSettings.Append(new("Aiops:Tickets:WebhookUrl", _deadUrl));
+
+    private static string DeadUrl()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return $"http://127.0.0.1:{port}/hook/";
+    }
+}
+
+/// <summary>Every create succeeds.</summary>
+public sealed class NoCreateFailure : IItsmSetup
+{
+    public static int FailCreates => 0;
+
+    public static CreateFailure Failure => CreateFailure.Unavailable;
+}
+
+/// <summary>One connector down does not hold up the other.</summary>
+public sealed class ItsmWithDeadWebhookTests(ItsmWithDeadWebhookSiloFixture silo) : IClassFixture<ItsmWithDeadWebhookSiloFixture>
+{
+    [Fact]
+    public async Task Sync_WebhookUnreachable_ItsmTicketStillCreatedOnce_WebhookFailureOnItsOwnStatus()
+    {
+        var id = await ItsmSteps.RaiseIncidentAsync(silo, "itsm-d1", IncidentEndToEndTests.T0);
+        var incident = await IncidentEndToEndTests.WaitForAsync("the ITSM ticket created while the webhook fails", async () =>
+        {
+            var i = await ItsmSteps.IncidentAsync(silo, id);
+            return i.GetProperty("ticket") is { ValueKind: JsonValueKind.Object } t && t.GetProperty("externalId").ValueKind == JsonValueKind.String
+                && t.GetProperty("failedAttempts").GetInt32() >= 2 ? i : (JsonElement?)null;
+        });
+        var ticket = incident.GetProperty("ticket");
+        Assert.Equal(incident.GetProperty("revision").GetInt32(), ticket.GetProperty("itsmSyncedRevision").GetInt32());
+        Assert.Equal(0, ticket.GetProperty("webhookSyncedRevision").GetInt32());
+        Assert.False(string.IsNullOrEmpty(ticket.GetProperty("lastError").GetString()));
+        Assert.Equal(0, ticket.GetProperty("itsmFailedAttempts").GetInt32());
+
+        // The webhook retries go on; the ITSM, already synced, is not sent the creation again.
+        Assert.Single(ItsmSteps.Creates(silo.Itsm, id));
+    }
+}

@@ -149,7 +149,9 @@ public sealed partial class TicketGrain(
 
         if (ItsmOn && s.Ticket!.ItsmSyncedRevision < incident.Revision)
         {
-            error ??= await DeliverItsmAsync(incident, ct);
+            // Tried even when the webhook just failed: one connector being down must not hold up the other.
+            var itsmError = await DeliverItsmAsync(incident, ct);
+            error ??= itsmError;
         }
 
         ticket = s.Ticket!;
