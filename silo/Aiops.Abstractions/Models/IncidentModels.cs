@@ -78,7 +78,12 @@ public sealed record IncidentRecord(
     [property: Id(15)] bool Suppressed = false,
     [property: Id(16)] IReadOnlyList<string>? LikelyChanges = null);
 
-/// <summary>The ticket of one incident, as the ticket grain keeps it.</summary>
+/// <summary>
+/// The ticket of one incident, as the ticket grain keeps it. <see cref="Deliveries"/>, <see cref="FailedAttempts"/>,
+/// <see cref="LastError"/> and <see cref="WebhookSyncedRevision"/> are the webhook's delivery status; the <c>Itsm*</c>
+/// members and <see cref="ExternalId"/> (the ITSM's id, e.g. a ServiceNow <c>sys_id</c>) are the ITSM connector's.
+/// <see cref="SyncedRevision"/> is the newest revision every configured connector has.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("aiops.TicketRecord")]
 public sealed record TicketRecord(
     [property: Id(0)] string IncidentId,
@@ -91,4 +96,11 @@ public sealed record TicketRecord(
     [property: Id(7)] string? LastError,
     [property: Id(8)] DateTimeOffset CreatedAt,
     [property: Id(9)] DateTimeOffset? LastSyncAt,
-    [property: Id(10)] IReadOnlyList<string> History);
+    [property: Id(10)] IReadOnlyList<string> History,
+    [property: Id(11)] int WebhookSyncedRevision = 0,
+    [property: Id(12)] string? ExternalId = null,
+    [property: Id(13)] int ItsmSyncedRevision = 0,
+    [property: Id(14)] int ItsmDeliveries = 0,
+    [property: Id(15)] int ItsmFailedAttempts = 0,
+    [property: Id(16)] string? ItsmLastError = null,
+    [property: Id(17)] string? ItsmState = null);

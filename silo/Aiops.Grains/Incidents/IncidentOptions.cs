@@ -47,4 +47,7 @@ public sealed class TicketOptions
 
     /// <summary>Longest backoff between delivery retries, in seconds (default 300); retries go on until delivered.</summary>
     public int MaxBackoffSeconds { get; set; } = 300;
+
+    /// <summary>ITSM REST connector (section <c>Aiops:Tickets:Itsm</c>); off unless its <c>BaseUrl</c> is set. Can run alongside the webhook.</summary>
+    public Connectors.ItsmOptions Itsm { get; set; } = new();
 }

@@ -1,13 +1,15 @@
 using Aiops.Abstractions.Models;
+using Aiops.ServiceDefaults.Security;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Aiops.Api.Features.Incidents;
 
-/// <summary><c>/api/v1/incidents</c> (list, detail, acknowledge, resolve, comment) and <c>/api/v1/tickets</c>.</summary>
+/// <summary><c>/api/v1/incidents</c> (list, detail, acknowledge, resolve, comment) and <c>/api/v1/tickets</c> (list, ITSM callback).</summary>
 public static class IncidentsApi
 {
     private static readonly string[] States = ["active", "open", "acknowledged", "resolved", "closed", "all"];
@@ -20,8 +22,50 @@ public static class IncidentsApi
         group.MapPost("/{id}/acknowledge", (string id, HttpRequest request, ISender sender, CancellationToken ct) => Act(id, "acknowledge", null, request, sender, ct)).WithName("AcknowledgeIncident");
         group.MapPost("/{id}/resolve", (string id, HttpRequest request, ISender sender, CancellationToken ct) => Act(id, "resolve", null, request, sender, ct)).WithName("ResolveIncident");
         group.MapPost("/{id}/comment", (string id, CommentBody body, HttpRequest request, ISender sender, CancellationToken ct) => Act(id, "comment", body.Text, request, sender, ct)).WithName("CommentIncident");
-        app.MapGroup("/tickets").WithTags("Tickets").MapGet("/", ListTickets).WithName("ListTickets");
+        var tickets = app.MapGroup("/tickets").WithTags("Tickets");
+        tickets.MapGet("/", ListTickets).WithName("ListTickets");
+        tickets.MapPost("/{incidentId}/callback", TicketCallback).WithName("TicketCallback").AddEndpointFilter(RequireWriteScope);
         return app;
+    }
+
+    /// <summary>What an ITSM posts when a ticket changes: <c>{"state": "resolved", "by": "jdoe"}</c>.</summary>
+    public sealed record TicketCallbackBody(string? State, string? By);
+
+    private static readonly string[] ResolvedStates = ["resolved", "closed"];
+
+    /// <summary>
+    /// ITSM callback: a ticket resolved (or closed) in the ITSM resolves its incident as <c>itsm:&lt;by&gt;</c>; the ticket
+    /// grain does not send that resolution back. Other states are accepted and ignored (the ITSM does not drive them).
+    /// Idempotent: a repeated callback on a resolved incident answers 200. Needs the write scope when auth is on.
+    /// </summary>
+    public static async Task<Results<Ok<IncidentDto>, ProblemHttpResult>> TicketCallback(string incidentId, TicketCallbackBody? body, ISender sender, CancellationToken ct)
+    {
+        if (body?.State is not { Length: > 0 } state)
+        {
+            return TypedResults.Problem(title: "Invalid callback", detail: "The body must be {\"state\": \"resolved\", \"by\": \"…\"} with a state.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        if (ResolvedStates.Contains(state, StringComparer.OrdinalIgnoreCase))
+        {
+            var by = "itsm:" + (string.IsNullOrWhiteSpace(body.By) ? "unknown" : body.By.Trim());
+            await sender.Send(new IncidentActionCommand(incidentId, "resolve", by, null), ct);
+        }
+
+        var incident = await sender.Send(new GetIncidentQuery(incidentId), ct);
+        return incident is null ? NotFound(incidentId) : TypedResults.Ok(incident);
+    }
+
+    /// <summary>With auth on, the ITSM callback needs the write scope (it changes an incident).</summary>
+    private static async ValueTask<object?> RequireWriteScope(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var auth = http.RequestServices.GetRequiredService<TokenAuthenticator>();
+        if (auth.Check(http.Request.Headers.Authorization, http.Request.Query["p"], TokenScopes.Write) != AuthResult.Allowed)
+        {
+            return TypedResults.Problem(title: "Forbidden", detail: "The ticket callback needs a token with the write scope.", statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        return await next(context);
     }
 
     /// <summary>A comment on an incident.</summary>
