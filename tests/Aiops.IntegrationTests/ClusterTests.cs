@@ -123,26 +123,25 @@ public sealed class ClusterTests
 
     private static async Task<WebApplication> StartSiloAsync(ClusterDatabase database, List<WebApplication> silos)
     {
-        var settings = new Dictionary<string, string?>
+        var dataDirectory = database.DataDirectory(silos.Count);
+        var (app, _, _) = await TestSilos.StartAsync((http, grpc, silo, gateway) => new Dictionary<string, string?>
         {
-            ["Aiops:HttpPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Aiops:GrpcPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Aiops:SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Aiops:GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Aiops:HttpPort"] = http.ToString(CultureInfo.InvariantCulture),
+            ["Aiops:GrpcPort"] = grpc.ToString(CultureInfo.InvariantCulture),
+            ["Aiops:SiloPort"] = silo.ToString(CultureInfo.InvariantCulture),
+            ["Aiops:GatewayPort"] = gateway.ToString(CultureInfo.InvariantCulture),
             ["Aiops:ClusterId"] = database.Name,
             ["Aiops:ServiceId"] = database.Name,
             ["Aiops:Cluster:Mode"] = "postgres",
             ["Aiops:Cluster:ConnectionString"] = database.ConnectionString,
-            ["Aiops:DataDirectory"] = database.DataDirectory(silos.Count),
+            ["Aiops:DataDirectory"] = dataDirectory,
             ["Aiops:Analytics:SnapshotIntervalSeconds"] = "0",
             ["Influx:Url"] = SiloFixture.InfluxUrl,
             ["Influx:Database"] = database.Name,
             ["Influx:LingerMs"] = "100",
             ["Serilog:MinimumLevel:Default"] = "Warning",
-        };
-        var app = AiopsHost.Build([], builder => builder.Configuration.AddInMemoryCollection(settings));
+        });
         silos.Add(app);
-        await app.StartAsync();
         return app;
     }
 
@@ -212,12 +211,6 @@ public sealed class ClusterTests
         return (series.GetProperty("value").GetDouble(), series.GetProperty("count").GetInt64());
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>A database of this test run, with the Orleans schema from <c>scripts/sql</c>; dropped on dispose.</summary>
     private sealed class ClusterDatabase : IAsyncDisposable

@@ -26,9 +26,9 @@ public class SiloFixture : IAsyncLifetime
     /// <summary>Grain state (SQLite) and spool of this fixture only, removed on dispose.</summary>
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "aiops-it-" + Guid.NewGuid().ToString("N")[..10]);
 
-    public int HttpPort { get; } = FreePort();
+    public int HttpPort { get; private set; }
 
-    public int GrpcPort { get; } = FreePort();
+    public int GrpcPort { get; private set; }
 
     public HttpClient Http { get; private set; } = new() { Timeout = TimeSpan.FromSeconds(60) };
 
@@ -41,7 +41,7 @@ public class SiloFixture : IAsyncLifetime
     /// <summary>Extra settings of a derived fixture (e.g. auth on).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [];
 
-    public Task InitializeAsync() => StartAsync(HttpPort, GrpcPort);
+    public Task InitializeAsync() => StartAsync();
 
     /// <summary>
     /// Stops the silo as a host shutdown does and starts a new one on the same data directory, service id and
@@ -54,36 +54,38 @@ public class SiloFixture : IAsyncLifetime
         await App.DisposeAsync();
         _app = null;
         Grpc.Dispose();
-        await StartAsync(FreePort(), FreePort());
+        await StartAsync();
     }
 
-    private async Task StartAsync(int httpPort, int grpcPort)
+    private async Task StartAsync()
     {
-        var settings = new Dictionary<string, string?>
+        (_app, HttpPort, GrpcPort) = await TestSilos.StartAsync((http, grpc, silo, gateway) =>
         {
-            ["Aiops:HttpPort"] = httpPort.ToString(),
-            ["Aiops:GrpcPort"] = grpcPort.ToString(),
-            ["Aiops:SiloPort"] = FreePort().ToString(),
-            ["Aiops:GatewayPort"] = FreePort().ToString(),
-            ["Aiops:ClusterId"] = Database,
-            ["Aiops:ServiceId"] = Database,
-            ["Aiops:DataDirectory"] = DataDirectory,
-            ["Aiops:Ingest:MaxBodyBytes"] = (1024 * 1024).ToString(),
-            ["Aiops:Ingest:MaxSeriesPerEntity"] = MaxSeriesPerEntity.ToString(),
-            ["Influx:Url"] = InfluxUrl,
-            ["Influx:Database"] = Database,
-            ["Influx:LingerMs"] = "100",
-            ["Serilog:MinimumLevel:Default"] = "Warning",
-        };
-        foreach (var (k, v) in ExtraSettings)
-        {
-            settings[k] = v;
-        }
+            var settings = new Dictionary<string, string?>
+            {
+                ["Aiops:HttpPort"] = http.ToString(),
+                ["Aiops:GrpcPort"] = grpc.ToString(),
+                ["Aiops:SiloPort"] = silo.ToString(),
+                ["Aiops:GatewayPort"] = gateway.ToString(),
+                ["Aiops:ClusterId"] = Database,
+                ["Aiops:ServiceId"] = Database,
+                ["Aiops:DataDirectory"] = DataDirectory,
+                ["Aiops:Ingest:MaxBodyBytes"] = (1024 * 1024).ToString(),
+                ["Aiops:Ingest:MaxSeriesPerEntity"] = MaxSeriesPerEntity.ToString(),
+                ["Influx:Url"] = InfluxUrl,
+                ["Influx:Database"] = Database,
+                ["Influx:LingerMs"] = "100",
+                ["Serilog:MinimumLevel:Default"] = "Warning",
+            };
+            foreach (var (k, v) in ExtraSettings)
+            {
+                settings[k] = v;
+            }
 
-        _app = AiopsHost.Build([], b => b.Configuration.AddInMemoryCollection(settings));
-        await _app.StartAsync();
-        Http = new HttpClient { Timeout = TimeSpan.FromSeconds(60), BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
-        Grpc = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+            return settings;
+        });
+        Http = new HttpClient { Timeout = TimeSpan.FromSeconds(60), BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}") };
+        Grpc = GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}");
         await WaitUntilAsync(async () => (await InfluxQueryAsync("SHOW DATABASES")).GetRawText().Contains(Database, StringComparison.Ordinal), "database created");
     }
 
@@ -158,12 +160,6 @@ public class SiloFixture : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>A silo with token auth on.</summary>

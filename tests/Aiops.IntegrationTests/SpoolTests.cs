@@ -164,13 +164,12 @@ public sealed class SpoolSiloFixture : IAsyncLifetime
     private async Task StartSiloAsync()
     {
         // Fresh ports on every start: the previous silo's may linger in TIME_WAIT.
-        var httpPort = FreePort();
-        var settings = new Dictionary<string, string?>
+        (_app, var httpPort, _) = await TestSilos.StartAsync((http, grpc, silo, gateway) => new Dictionary<string, string?>
         {
-            ["Aiops:HttpPort"] = httpPort.ToString(CultureInfo.InvariantCulture),
-            ["Aiops:GrpcPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Aiops:SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Aiops:GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Aiops:HttpPort"] = http.ToString(CultureInfo.InvariantCulture),
+            ["Aiops:GrpcPort"] = grpc.ToString(CultureInfo.InvariantCulture),
+            ["Aiops:SiloPort"] = silo.ToString(CultureInfo.InvariantCulture),
+            ["Aiops:GatewayPort"] = gateway.ToString(CultureInfo.InvariantCulture),
             ["Aiops:ClusterId"] = "spool_" + Guid.NewGuid().ToString("N")[..8],
             ["Influx:Url"] = $"http://127.0.0.1:{_influxPort}",
             ["Influx:Database"] = Database,
@@ -184,9 +183,7 @@ public sealed class SpoolSiloFixture : IAsyncLifetime
             // These tests count every point the writer handles: no derived series (anomaly scores) on top of the raw ones.
             ["Aiops:Analytics:Detector"] = "null",
             ["Serilog:MinimumLevel:Default"] = "Warning",
-        };
-        _app = AiopsHost.Build([], b => b.Configuration.AddInMemoryCollection(settings));
-        await _app.StartAsync();
+        });
         Http.BaseAddress = new Uri($"http://127.0.0.1:{httpPort}");
     }
 
@@ -267,7 +264,7 @@ public sealed class SpoolSiloFixture : IAsyncLifetime
     {
         for (var attempt = 0; attempt < 50; attempt++)
         {
-            var port = FreePort();
+            var port = TestSilos.FreePort();
             if (port + 2 <= 65535 && IsFree(port + 2))
             {
                 return port;
@@ -291,10 +288,4 @@ public sealed class SpoolSiloFixture : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
