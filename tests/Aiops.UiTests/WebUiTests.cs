@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -125,6 +126,82 @@ public sealed class WebUiTests(UiFixture ui) : IClassFixture<UiFixture>
         await Expect(scorecard.GetByRole(AriaRole.Row).Nth(1)).ToContainTextAsync("Overall");
 
         await ScreenshotAsync(page, "predictions");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task PredictionsPage_ReportLinkClicked_OpensReportsPage()
+    {
+        var (page, errors) = await OpenAsync("#/predictions");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "predicted-incidents report" }).ClickAsync();
+
+        await Expect(page.Locator("#view")).ToHaveAttributeAsync("data-ready", "#/reports");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Reports", Exact = true })).ToHaveClassAsync("active");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task ReportsPage_Seeded_PreviewListsPredictionAndSummaries()
+    {
+        var (page, errors) = await OpenAsync("#/reports");
+
+        var row = page.GetByRole(AriaRole.Table, new() { Name = "Report predictions" }).GetByRole(AriaRole.Row).Filter(new() { HasText = "leak-host" });
+        await Expect(row).ToHaveCountAsync(1);
+        await Expect(row).ToContainTextAsync("mem.used_percent");
+        await Expect(row.GetByRole(AriaRole.Cell).Nth(3)).ToHaveTextAsync("95"); // the threshold
+
+        // The summaries show the groups the JSON report has (the same window: the page's default, the last 7 days).
+        var from = await page.Locator("#report-from").InputValueAsync();
+        var to = await page.Locator("#report-to").InputValueAsync();
+        Assert.Equal(TimeSpan.FromDays(7), DateTime.Parse(to, CultureInfo.InvariantCulture) - DateTime.Parse(from, CultureInfo.InvariantCulture));
+        var report = await ui.Http.GetFromJsonAsync<JsonElement>($"/api/v1/reports/predicted-incidents?from={from}:00Z&to={to}:00Z");
+        var leak = report.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("entity").GetString() == "leak-host");
+        await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Summary by CI type" }).GetByRole(AriaRole.Row)
+            .Filter(new() { HasText = leak.GetProperty("ciType").GetString() })).ToHaveCountAsync(1);
+        await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Summary by metric" }).GetByRole(AriaRole.Row)
+            .Filter(new() { HasText = leak.GetProperty("metric").GetString() })).ToHaveCountAsync(1);
+
+        await ScreenshotAsync(page, "reports");
+        Assert.Empty(errors);
+    }
+
+    [Theory]
+    [InlineData("HTML", ".html")]
+    [InlineData("CSV", ".csv")]
+    [InlineData("JSON", ".json")]
+    [InlineData("Markdown", ".md")]
+    public async Task ReportsPage_DownloadClicked_SavesFileInItsFormat(string label, string extension)
+    {
+        var (page, errors) = await OpenAsync("#/reports");
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = $"Download {label}" }).ClickAsync());
+
+        Assert.EndsWith(extension, download.SuggestedFilename, StringComparison.Ordinal);
+        var text = await File.ReadAllTextAsync(await download.PathAsync()); // drops the CSV's UTF-8 byte order mark
+        Assert.Contains("leak-host", text, StringComparison.Ordinal);
+        switch (extension)
+        {
+            case ".csv":
+                Assert.StartsWith("prediction_id,entity,ci_type,series,metric,threshold,", text.Split("\r\n")[0], StringComparison.Ordinal);
+                Assert.Contains(text.Split("\r\n").Skip(1), l => l.Contains(",leak-host,", StringComparison.Ordinal));
+                break;
+            case ".html":
+                Assert.Contains("<table", text, StringComparison.OrdinalIgnoreCase);
+                break;
+            case ".json":
+                using (var json = JsonDocument.Parse(text))
+                {
+                    Assert.Contains(json.RootElement.GetProperty("rows").EnumerateArray(), r => r.GetProperty("entity").GetString() == "leak-host");
+                }
+
+                break;
+            default:
+                Assert.Contains(text.Split('\n'), l => l.StartsWith('|') && l.Contains("leak-host", StringComparison.Ordinal));
+                break;
+        }
+
+        await Expect(page.Locator("#download-status")).ToContainTextAsync($"Saved {download.SuggestedFilename}.");
         Assert.Empty(errors);
     }
 
