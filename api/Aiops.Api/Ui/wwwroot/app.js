@@ -37,6 +37,12 @@ function etaCell(p) {
   return h('span', {}, fmtTime(p.eta), h('br'), h('span', { class: 'muted' }, `in ${fmtDuration(lead)} (as of ${fmtTime(p.updated)})`));
 }
 
+/** Ticket history lines start with a raw ISO time (7 decimals, offset): shown as "2026-11-25 18:47:59 UTC" like the rest. */
+const fmtTimesIn = text => text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)/g, t => {
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? t : `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+});
+
 const intervalCell = p => (p.etaLow && p.etaHigh ? `${fmtTime(p.etaLow)} – ${fmtTime(p.etaHigh)}` : '—');
 
 const predictionColumns = [
@@ -152,7 +158,7 @@ async function incident(id) {
         card('Ticket', i.ticket ? h('div', { id: 'ticket' },
           h('p', {}, `${i.ticket.ticketId || '(not yet created)'} — ${i.ticket.status}, ${i.ticket.deliveries} deliveries, synced revision ${i.ticket.syncedRevision}/${i.ticket.pendingRevision}`),
           i.ticket.lastError && h('p', { class: 'error' }, `Last error: ${i.ticket.lastError}`),
-          i.ticket.history.length ? h('ol', { class: 'timeline', 'aria-label': 'Ticket history' }, i.ticket.history.map(x => h('li', {}, x))) : null)
+          i.ticket.history.length ? h('ol', { class: 'timeline', 'aria-label': 'Ticket history' }, i.ticket.history.map(x => h('li', {}, fmtTimesIn(x)))) : null)
           : h('p', { class: 'empty' }, 'No ticket (yet).')),
         card('Likely changes', i.likelyChanges.length ? h('ul', {}, i.likelyChanges.map(c => h('li', {}, c)))
           : h('p', { class: 'empty' }, 'No recent changes on the root CI.')),
