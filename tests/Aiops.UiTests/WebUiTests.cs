@@ -173,6 +173,24 @@ public sealed class WebUiTests(UiFixture ui) : IClassFixture<UiFixture>
         Assert.Empty(errors);
     }
 
+    [Fact]
+    public async Task ReportsPage_FromAfterToPreviewed_ShowsProblemDetailAndKeepsWindow()
+    {
+        var (page, errors) = await OpenAsync("#/reports");
+
+        await page.GetByLabel("From (UTC)").FillAsync("2026-11-25T00:00");
+        await page.GetByLabel("To (UTC)").FillAsync("2026-11-20T00:00");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Preview" }).ClickAsync();
+
+        // The window moved into the hash; the server's 400 names the problem and the form keeps what was typed.
+        await Expect(page.Locator("#view")).ToHaveAttributeAsync("data-ready", "#/reports?from=2026-11-25T00%3A00&to=2026-11-20T00%3A00");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("must be before to");
+        await Expect(page.Locator("#view")).ToContainTextAsync("Report unavailable.");
+        await Expect(page.GetByLabel("From (UTC)")).ToHaveValueAsync("2026-11-25T00:00");
+        await Expect(page.GetByLabel("To (UTC)")).ToHaveValueAsync("2026-11-20T00:00");
+        Assert.DoesNotContain(errors, e => !e.Contains("400", StringComparison.Ordinal)); // the browser logs the refused call itself
+    }
+
     [Theory]
     [InlineData("HTML", ".html")]
     [InlineData("CSV", ".csv")]
