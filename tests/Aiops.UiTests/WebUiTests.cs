@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -125,6 +126,107 @@ public sealed class WebUiTests(UiFixture ui) : IClassFixture<UiFixture>
         await Expect(scorecard.GetByRole(AriaRole.Row).Nth(1)).ToContainTextAsync("Overall");
 
         await ScreenshotAsync(page, "predictions");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task PredictionsPage_ReportLinkClicked_OpensReportsPage()
+    {
+        var (page, errors) = await OpenAsync("#/predictions");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "predicted-incidents report" }).ClickAsync();
+
+        await Expect(page.Locator("#view")).ToHaveAttributeAsync("data-ready", "#/reports");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Reports", Exact = true })).ToHaveClassAsync("active");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task ReportsPage_Seeded_PreviewListsPredictionAndSummaries()
+    {
+        var (page, errors) = await OpenAsync("#/reports");
+
+        // The page's default window is the last 7 days; the JSON report over the same window is what it must show.
+        var from = await page.Locator("#report-from").InputValueAsync();
+        var to = await page.Locator("#report-to").InputValueAsync();
+        Assert.Equal(TimeSpan.FromDays(7), DateTime.Parse(to, CultureInfo.InvariantCulture) - DateTime.Parse(from, CultureInfo.InvariantCulture));
+        var report = await ui.Http.GetFromJsonAsync<JsonElement>($"/api/v1/reports/predicted-incidents?from={from}:00Z&to={to}:00Z");
+        var leaks = report.GetProperty("rows").EnumerateArray().Where(r => r.GetProperty("entity").GetString() == "leak-host").ToList();
+        Assert.Contains(leaks, r => r.GetProperty("state").GetString() == "open");
+
+        // The ledger also keeps leak-host predictions withdrawn while the series was written: one row each.
+        var table = page.GetByRole(AriaRole.Table, new() { Name = "Report predictions" });
+        var rows = table.GetByRole(AriaRole.Row).Filter(new() { HasText = "leak-host" });
+        await Expect(rows).ToHaveCountAsync(leaks.Count);
+        var open = rows.Filter(new() { Has = page.GetByRole(AriaRole.Cell, new() { Name = "open", Exact = true }) });
+        await Expect(open).ToHaveCountAsync(1);
+        await Expect(open).ToContainTextAsync("mem.used_percent");
+        await Expect(open.GetByRole(AriaRole.Cell).Nth(3)).ToHaveTextAsync("95"); // the threshold
+
+        var leak = leaks[0];
+        await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Summary by CI type" }).GetByRole(AriaRole.Row)
+            .Filter(new() { HasText = leak.GetProperty("ciType").GetString() })).ToHaveCountAsync(1);
+        await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Summary by metric" }).GetByRole(AriaRole.Row)
+            .Filter(new() { HasText = leak.GetProperty("metric").GetString() })).ToHaveCountAsync(1);
+
+        await ScreenshotAsync(page, "reports");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task ReportsPage_FromAfterToPreviewed_ShowsProblemDetailAndKeepsWindow()
+    {
+        var (page, errors) = await OpenAsync("#/reports");
+
+        await page.GetByLabel("From (UTC)").FillAsync("2026-11-25T00:00");
+        await page.GetByLabel("To (UTC)").FillAsync("2026-11-20T00:00");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Preview" }).ClickAsync();
+
+        // The window moved into the hash; the server's 400 names the problem and the form keeps what was typed.
+        await Expect(page.Locator("#view")).ToHaveAttributeAsync("data-ready", "#/reports?from=2026-11-25T00%3A00&to=2026-11-20T00%3A00");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("must be before to");
+        await Expect(page.Locator("#view")).ToContainTextAsync("Report unavailable.");
+        await Expect(page.GetByLabel("From (UTC)")).ToHaveValueAsync("2026-11-25T00:00");
+        await Expect(page.GetByLabel("To (UTC)")).ToHaveValueAsync("2026-11-20T00:00");
+        Assert.DoesNotContain(errors, e => !e.Contains("400", StringComparison.Ordinal)); // the browser logs the refused call itself
+    }
+
+    [Theory]
+    [InlineData("HTML", ".html")]
+    [InlineData("CSV", ".csv")]
+    [InlineData("JSON", ".json")]
+    [InlineData("Markdown", ".md")]
+    public async Task ReportsPage_DownloadClicked_SavesFileInItsFormat(string label, string extension)
+    {
+        var (page, errors) = await OpenAsync("#/reports");
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = $"Download {label}" }).ClickAsync());
+
+        Assert.EndsWith(extension, download.SuggestedFilename, StringComparison.Ordinal);
+        var text = await File.ReadAllTextAsync(await download.PathAsync()); // drops the CSV's UTF-8 byte order mark
+        Assert.Contains("leak-host", text, StringComparison.Ordinal);
+        switch (extension)
+        {
+            case ".csv":
+                Assert.StartsWith("prediction_id,entity,ci_type,series,metric,threshold,", text.Split("\r\n")[0], StringComparison.Ordinal);
+                Assert.Contains(text.Split("\r\n").Skip(1), l => l.Contains(",leak-host,", StringComparison.Ordinal));
+                break;
+            case ".html":
+                Assert.Contains("<table", text, StringComparison.OrdinalIgnoreCase);
+                break;
+            case ".json":
+                using (var json = JsonDocument.Parse(text))
+                {
+                    Assert.Contains(json.RootElement.GetProperty("rows").EnumerateArray(), r => r.GetProperty("entity").GetString() == "leak-host");
+                }
+
+                break;
+            default:
+                Assert.Contains(text.Split('\n'), l => l.StartsWith('|') && l.Contains("leak-host", StringComparison.Ordinal));
+                break;
+        }
+
+        await Expect(page.Locator("#download-status")).ToContainTextAsync($"Saved {download.SuggestedFilename}.");
         Assert.Empty(errors);
     }
 

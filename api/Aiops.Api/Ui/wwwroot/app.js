@@ -1,6 +1,6 @@
 // Aiops web UI: a hash-routed single page over /api/v1. Each route renders into <main id="view">; a failed API call
 // shows its problem-details `detail` in the alert box above and leaves the rest of the page usable.
-import { api, h, table, link, badge, card, fmtTime, fmtDuration, fmtPct, fmtNum, enc } from './lib.js';
+import { api, download, h, table, link, badge, card, fmtTime, fmtDuration, fmtPct, fmtNum, enc } from './lib.js';
 import { memberGraph } from './graph.js';
 
 const view = document.getElementById('view');
@@ -36,6 +36,12 @@ function etaCell(p) {
   const lead = new Date(p.eta) - new Date(p.updated);
   return h('span', {}, fmtTime(p.eta), h('br'), h('span', { class: 'muted' }, `in ${fmtDuration(lead)} (as of ${fmtTime(p.updated)})`));
 }
+
+/** Ticket history lines start with a raw ISO time (7 decimals, offset): shown as "2026-11-25 18:47:59 UTC" like the rest. */
+const fmtTimesIn = text => text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)/g, t => {
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? t : `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+});
 
 const intervalCell = p => (p.etaLow && p.etaHigh ? `${fmtTime(p.etaLow)} – ${fmtTime(p.etaHigh)}` : '—');
 
@@ -152,7 +158,7 @@ async function incident(id) {
         card('Ticket', i.ticket ? h('div', { id: 'ticket' },
           h('p', {}, `${i.ticket.ticketId || '(not yet created)'} — ${i.ticket.status}, ${i.ticket.deliveries} deliveries, synced revision ${i.ticket.syncedRevision}/${i.ticket.pendingRevision}`),
           i.ticket.lastError && h('p', { class: 'error' }, `Last error: ${i.ticket.lastError}`),
-          i.ticket.history.length ? h('ol', { class: 'timeline', 'aria-label': 'Ticket history' }, i.ticket.history.map(x => h('li', {}, x))) : null)
+          i.ticket.history.length ? h('ol', { class: 'timeline', 'aria-label': 'Ticket history' }, i.ticket.history.map(x => h('li', {}, fmtTimesIn(x)))) : null)
           : h('p', { class: 'empty' }, 'No ticket (yet).')),
         card('Likely changes', i.likelyChanges.length ? h('ul', {}, i.likelyChanges.map(c => h('li', {}, c)))
           : h('p', { class: 'empty' }, 'No recent changes on the root CI.')),
@@ -167,6 +173,8 @@ async function predictions() {
     ...scorecard.byMetric.map(r => ({ ...r, kind: 'metric' })), ...scorecard.byCiType.map(r => ({ ...r, kind: 'CI type' }))] : [];
   return [
     h('h1', {}, 'Predictions'),
+    h('p', {}, 'What was predicted and what happened, with downloads (HTML, CSV, JSON, Markdown): ',
+      link('#/reports', 'predicted-incidents report'), '.'),
     card('Open predictions', open === null ? h('p', { class: 'empty' }, 'Predictions unavailable.')
       : table(predictionColumns, [...open].sort(byEta), 'No open predictions.', 'Open predictions')),
     card('Scorecard', table([
@@ -294,6 +302,101 @@ async function changes() {
     ], list || [], 'No change or maintenance windows.', 'Change windows'))];
 }
 
+// ---------------------------------------------------------------- Reports
+/** Default report window: the 7 days before now (rounded up to the minute, so what happened this minute is included). */
+const REPORT_DAYS = 7;
+/** A datetime-local value (minutes, no zone) read as UTC, like every time this UI shows. */
+const toLocalInput = ms => new Date(ms).toISOString().slice(0, 16);
+const fromLocalInput = v => (v ? (v.length === 16 ? `${v}:00Z` : `${v}Z`) : '');
+const REPORT_FORMATS = [
+  { format: 'html', label: 'HTML', ext: 'html' },
+  { format: 'csv', label: 'CSV', ext: 'csv' },
+  { format: 'json', label: 'JSON', ext: 'json' },
+  { format: 'md', label: 'Markdown', ext: 'md' },
+];
+
+const minutes = v => (v == null ? '—' : `${fmtNum(v, 0)} min`);
+
+async function reports(query) {
+  const params = new URLSearchParams(query);
+  const to = params.get('to') || toLocalInput(Math.ceil(Date.now() / 60000) * 60000);
+  // A malformed `to` in the hash leaves `from` empty: the server then names what is wrong instead of the page failing.
+  const toMs = Date.parse(fromLocalInput(to));
+  const from = params.get('from') || (Number.isNaN(toMs) ? '' : toLocalInput(toMs - REPORT_DAYS * 24 * 3600 * 1000));
+  const reportPath = (f, t, format) => {
+    const q = new URLSearchParams({ format });
+    if (f) q.set('from', fromLocalInput(f));
+    if (t) q.set('to', fromLocalInput(t));
+    return `/reports/predicted-incidents?${q}`;
+  };
+  const [report] = await load([reportPath(from, to, 'json')]);
+
+  const fromInput = h('input', { id: 'report-from', name: 'from', type: 'datetime-local', value: from, required: true });
+  const toInput = h('input', { id: 'report-to', name: 'to', type: 'datetime-local', value: to, required: true });
+  // The window lives in the hash, so a preview can be bookmarked or shared.
+  const form = h('form', { class: 'inline', 'aria-label': 'Report window', onsubmit: e => {
+    e.preventDefault();
+    location.hash = `#/reports?${new URLSearchParams({ from: fromInput.value, to: toInput.value })}`;
+  } },
+  h('label', { for: 'report-from' }, 'From (UTC)', fromInput), h('label', { for: 'report-to' }, 'To (UTC)', toInput),
+  h('button', { type: 'submit' }, 'Preview'));
+
+  // Downloads use the window in the inputs (what the user sees), even before Preview is pressed.
+  const status = h('span', { id: 'download-status', class: 'muted', 'aria-live': 'polite' });
+  const downloads = h('div', { class: 'actions', role: 'group', 'aria-label': 'Downloads' },
+    REPORT_FORMATS.map(({ format, label, ext }) => h('button', { type: 'button', class: 'secondary', onclick: async () => {
+      clearError();
+      status.textContent = `Downloading ${label}…`;
+      try {
+        const name = await download(reportPath(fromInput.value, toInput.value, format), `predicted-incidents.${ext}`);
+        status.textContent = `Saved ${name}.`;
+      } catch (err) {
+        status.textContent = '';
+        showError(err.message);
+      }
+    } }, `Download ${label}`)),
+    status);
+
+  const summaryColumns = [
+    { title: 'Group', cell: r => r.group },
+    { title: 'Predictions', num: true, cell: r => r.predictions },
+    { title: 'Hits', num: true, cell: r => r.hits },
+    { title: 'Early', num: true, cell: r => r.early },
+    { title: 'Late', num: true, cell: r => r.late },
+    { title: 'False alarms', num: true, cell: r => r.falseAlarms },
+    { title: 'Pending', num: true, cell: r => r.pending },
+    { title: 'Precision', num: true, cell: r => fmtPct(r.precision) },
+    { title: 'Recall (ledger)', num: true, cell: r => fmtPct(r.ledgerRecall) },
+    { title: 'Median lead', num: true, cell: r => minutes(r.medianLeadMinutes) },
+    { title: 'Median ETA error', num: true, cell: r => minutes(r.medianEtaErrorMinutes) },
+  ];
+  const unavailable = h('p', { class: 'empty' }, 'Report unavailable.');
+  return [
+    h('h1', {}, 'Predicted-incidents report'),
+    card('Window and downloads', form, downloads,
+      h('p', { class: 'muted' }, 'Predictions whose first alert lies in [from, to). CSV holds the prediction rows; HTML, JSON and Markdown also the summaries.')),
+    report && h('div', { class: 'meta' }, h('span', {}, `From ${fmtTime(report.from)}`), h('span', {}, `to ${fmtTime(report.to)}`),
+      h('span', {}, `generated ${fmtTime(report.generatedAt)}`), h('span', {}, `${report.rows.length} predictions`)),
+    card('Predictions', report === null ? unavailable : table([
+      { title: 'CI', cell: r => link(`#/hosts/${enc(r.entity)}`, r.entity) },
+      { title: 'CI type', cell: r => r.ciType },
+      { title: 'Series', cell: r => r.series },
+      { title: 'Threshold', num: true, cell: r => fmtNum(r.threshold) },
+      { title: 'First alert', cell: r => fmtTime(r.firstAlert) },
+      { title: 'ETA', cell: r => fmtTime(r.eta) },
+      { title: 'Probability', num: true, cell: r => fmtPct(r.probability) },
+      { title: 'State', cell: r => r.state },
+      { title: 'Grade', cell: r => r.grade },
+      { title: 'Lead', num: true, cell: r => minutes(r.leadMinutes) },
+      { title: 'ETA error', num: true, cell: r => minutes(r.etaErrorMinutes) },
+      { title: 'Incident', cell: r => (r.incidentId ? link(`#/incidents/${enc(r.incidentId)}`, r.incidentId) : '—') },
+      { title: 'Ticket', cell: r => r.ticketId || '—' },
+    ], report.rows, 'No prediction has its first alert in this window.', 'Report predictions')),
+    card('By CI type', report === null ? unavailable : table(summaryColumns, report.byCiType, 'No predictions.', 'Summary by CI type')),
+    card('By metric', report === null ? unavailable : table(summaryColumns, report.byMetric, 'No predictions.', 'Summary by metric')),
+  ];
+}
+
 // ---------------------------------------------------------------- Router
 const routes = [
   [/^#?\/?$/, () => overview()],
@@ -304,6 +407,7 @@ const routes = [
   [/^#\/cmdb(?:\?(.*))?$/, m => cmdb(m[1] || '')],
   [/^#\/cmdb\/(.+)$/, m => ci(decodeURIComponent(m[1]))],
   [/^#\/changes$/, () => changes()],
+  [/^#\/reports(?:\?(.*))?$/, m => reports(m[1] || '')],
 ];
 
 async function render() {

@@ -1,10 +1,24 @@
 // Small shared helpers: the API client (problem details -> Error), a DOM builder, formatting.
 
-/** Calls /api/v1{path}; throws an Error whose message is the problem details' `detail` (or the status line). */
-export async function api(path, options = {}) {
-  const headers = { 'Accept': 'application/json', 'X-Aiops-User': 'web-ui', ...(options.headers || {}) };
+/** The headers every call sends: who acts (for the timeline) and the token when one is set. */
+function baseHeaders(extra) {
+  const headers = { 'Accept': 'application/json', 'X-Aiops-User': 'web-ui', ...(extra || {}) };
   const token = localStorage.getItem('aiops.token');
   if (token) headers['Authorization'] = `Token ${token}`;
+  return headers;
+}
+
+/** The problem details' `detail` (or title, or the raw text) of a failed response, for the alert box. */
+function failure(method, path, response, text) {
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { /* not JSON: the raw text is shown */ }
+  const detail = json && (json.detail || json.title);
+  return new Error(`${method} ${path} failed (${response.status}): ${detail || text || response.statusText}`);
+}
+
+/** Calls /api/v1{path}; throws an Error whose message is the problem details' `detail` (or the status line). */
+export async function api(path, options = {}) {
+  const headers = baseHeaders(options.headers);
   let body = options.body;
   if (body !== undefined && typeof body !== 'string') {
     body = JSON.stringify(body);
@@ -17,13 +31,35 @@ export async function api(path, options = {}) {
     throw new Error(`Cannot reach the server (${path}): ${e.message}`);
   }
   const text = await response.text();
-  let json = null;
-  try { json = text ? JSON.parse(text) : null; } catch { /* not JSON: reported below when it matters */ }
-  if (!response.ok) {
-    const detail = json && (json.detail || json.title);
-    throw new Error(`${options.method || 'GET'} ${path} failed (${response.status}): ${detail || text || response.statusText}`);
+  if (!response.ok) throw failure(options.method || 'GET', path, response, text);
+  try { return text ? JSON.parse(text) : null; } catch { return null; /* a success without a JSON body */ }
+}
+
+/**
+ * Downloads /api/v1{path} as a file named by the answer's Content-Disposition, else `fallbackName`. A plain link cannot
+ * send the Authorization header, so the file is fetched (with the token), turned into a Blob and saved through a
+ * temporary object URL and `a[download]`. Throws like api() when the server refuses.
+ */
+export async function download(path, fallbackName) {
+  let response;
+  try {
+    response = await fetch(`/api/v1${path}`, { headers: baseHeaders({ 'Accept': '*/*' }) });
+  } catch (e) {
+    throw new Error(`Cannot reach the server (${path}): ${e.message}`);
   }
-  return json;
+  if (!response.ok) throw failure('GET', path, response, await response.text());
+  const blob = await response.blob();
+  const disposition = response.headers.get('Content-Disposition') || '';
+  const named = /filename\*=UTF-8''([^;]+)/i.exec(disposition) || /filename="?([^";]+)"?/i.exec(disposition);
+  const name = named ? decodeURIComponent(named[1]) : fallbackName;
+  const url = URL.createObjectURL(blob);
+  const a = h('a', { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  // Revoking at once can cancel the download in some browsers; the Blob is small, so it is released a minute later.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return name;
 }
 
 /** Builds an element: h('a', {href: '#/'}, 'text', child). Strings become text nodes (never HTML). */
