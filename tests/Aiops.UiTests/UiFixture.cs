@@ -66,7 +66,7 @@ public class UiFixture : IAsyncLifetime
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "aiops-ui-" + Guid.NewGuid().ToString("N")[..10]);
 
-    public int HttpPort { get; } = FreePort();
+    public int HttpPort { get; private set; }
 
     public string BaseUrl => $"http://127.0.0.1:{HttpPort}";
 
@@ -93,36 +93,38 @@ public class UiFixture : IAsyncLifetime
             throw new InvalidOperationException($"{ChromiumPath} is missing: run scripts/chromium.sh (test.sh does) to install Debian's chromium.");
         }
 
-        var webhookPort = FreePort();
+        var webhookPort = Aiops.IntegrationTests.TestSilos.FreePort();
         _webhook.Prefixes.Add($"http://127.0.0.1:{webhookPort}/hook/");
         _webhook.Start();
         _ = Task.Run(AcceptWebhooksAsync);
 
-        var settings = new Dictionary<string, string?>
+        (_app, HttpPort, _) = await Aiops.IntegrationTests.TestSilos.StartAsync((http, grpc, silo, gateway) =>
         {
-            ["Aiops:HttpPort"] = HttpPort.ToString(CultureInfo.InvariantCulture),
-            ["Aiops:GrpcPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Aiops:SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Aiops:GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Aiops:ClusterId"] = Database,
-            ["Aiops:ServiceId"] = Database,
-            ["Aiops:DataDirectory"] = DataDirectory,
-            ["Aiops:Incidents:TimerSeconds"] = "1",
-            ["Aiops:Tickets:CreateDelaySeconds"] = "1",
-            ["Aiops:Tickets:WebhookUrl"] = $"http://127.0.0.1:{webhookPort}/hook/",
-            ["Aiops:Tickets:WebhookSecret"] = "ui-test-secret",
-            ["Influx:Url"] = InfluxUrl,
-            ["Influx:Database"] = Database,
-            ["Influx:LingerMs"] = "100",
-            ["Serilog:MinimumLevel:Default"] = "Warning",
-        };
-        foreach (var (k, v) in ExtraSettings)
-        {
-            settings[k] = v;
-        }
+            var settings = new Dictionary<string, string?>
+            {
+                ["Aiops:HttpPort"] = http.ToString(CultureInfo.InvariantCulture),
+                ["Aiops:GrpcPort"] = grpc.ToString(CultureInfo.InvariantCulture),
+                ["Aiops:SiloPort"] = silo.ToString(CultureInfo.InvariantCulture),
+                ["Aiops:GatewayPort"] = gateway.ToString(CultureInfo.InvariantCulture),
+                ["Aiops:ClusterId"] = Database,
+                ["Aiops:ServiceId"] = Database,
+                ["Aiops:DataDirectory"] = DataDirectory,
+                ["Aiops:Incidents:TimerSeconds"] = "1",
+                ["Aiops:Tickets:CreateDelaySeconds"] = "1",
+                ["Aiops:Tickets:WebhookUrl"] = $"http://127.0.0.1:{webhookPort}/hook/",
+                ["Aiops:Tickets:WebhookSecret"] = "ui-test-secret",
+                ["Influx:Url"] = InfluxUrl,
+                ["Influx:Database"] = Database,
+                ["Influx:LingerMs"] = "100",
+                ["Serilog:MinimumLevel:Default"] = "Warning",
+            };
+            foreach (var (k, v) in ExtraSettings)
+            {
+                settings[k] = v;
+            }
 
-        _app = AiopsHost.Build([], b => b.Configuration.AddInMemoryCollection(settings));
-        await _app.StartAsync();
+            return settings;
+        });
         Http.BaseAddress = new Uri(BaseUrl);
 
         if (Seeded)
@@ -271,12 +273,6 @@ public class UiFixture : IAsyncLifetime
 
     private static double Gaussian(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>An empty silo with token auth on: the UI must ask for a token and then show its empty states.</summary>
