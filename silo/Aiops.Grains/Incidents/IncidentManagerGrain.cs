@@ -305,6 +305,9 @@ public sealed partial class IncidentManagerGrain(
             Members = members,
             EventIds = into.EventIds.Concat(from.EventIds).Distinct(StringComparer.Ordinal).Take(1000).ToList(),
             OpenedNs = Math.Min(into.OpenedNs, from.OpenedNs),
+
+            // The fragment's history joins the survivor's, in event-time order, marked with where it came from.
+            Timeline = into.Timeline.Concat(from.Timeline.Select(t => t with { Text = $"[{from.Id}] {t.Text}" })).OrderBy(t => t.TimeNs).TakeLast(500).ToList(),
             LastEventNs = Math.Max(into.LastEventNs, from.LastEventNs),
             Predicted = into.Predicted && from.Predicted,
         };
