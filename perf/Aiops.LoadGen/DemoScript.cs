@@ -19,9 +19,9 @@ public sealed class DemoScript(long replayStartNs, long replayEndNs)
 {
     public const string LeakHost = "sim-007";
 
-    public const double LeakLevelAtEnd = 80;
+    public const double LeakLevelAtEnd = 85;
 
-    public const double LeakHoursToThreshold = 6;
+    public const double LeakHoursToThreshold = 4;
 
     public static readonly string[] DegradedHosts = ["sim-003", "sim-004", "sim-005", "sim-006", "sim-008"];
 

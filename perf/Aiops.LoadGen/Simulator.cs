@@ -138,9 +138,10 @@ public static class Simulator
         private readonly double _memBase = 35 + index % 30;
         private readonly double _cpuBase = 12 + index % 25;
         private readonly double _diskBase = 40 + index % 35;
+        private readonly bool _leaks = name == DemoScript.LeakHost;
         private double _memNoise;
         private double _cpuNoise;
-        private double _diskGrowth;
+        private double _diskNoise;
         private long _lastNs = long.MinValue;
 
         public void Tick(WriteRequest request, long now)
@@ -149,14 +150,18 @@ public static class Simulator
             // 5-second live steps have the same spread and the detectors see no change of character at the handover.
             var dtMin = _lastNs == long.MinValue ? 1.0 : Math.Clamp((now - _lastNs) / (double)MinuteNs, 0.0, 10.0);
             _lastNs = now;
-            _memNoise += -0.2 * _memNoise * dtMin + 0.35 * Math.Sqrt(dtMin) * Gaussian();
+            // The leaking host's memory is the leak plus a little noise, with no daily shape: a leak that the daily
+            // decline bends looks like a fill levelling off, which the predictor rightly declines to extrapolate.
+            _memNoise += -0.2 * _memNoise * dtMin + (_leaks ? 0.15 : 0.35) * Math.Sqrt(dtMin) * Gaussian();
             _cpuNoise += -0.3 * _cpuNoise * dtMin + 2.0 * Math.Sqrt(dtMin) * Gaussian();
-            _diskGrowth += 0.0005 * dtMin;
+            // Disk stays level: a steady drift leaves the range the per-host multivariate model trained on and
+            // reads as a joint anomaly on every host at once, which would bury the scripted ones.
+            _diskNoise += -0.2 * _diskNoise * dtMin + 0.02 * Math.Sqrt(dtMin) * Gaussian();
 
             var daily = script.Daily(now, index);
-            var mem = Math.Clamp(_memBase + 4 * daily + _memNoise + script.MemoryOffset(name, _memBase, now), 5, 99.5);
+            var mem = Math.Clamp(_memBase + (_leaks ? 0 : 4 * daily) + _memNoise + script.MemoryOffset(name, _memBase, now), 5, 99.5);
             var cpu = Math.Clamp(_cpuBase + 10 * daily + _cpuNoise + script.CpuOffset(name, now), 0.5, 100);
-            var disk = Math.Clamp(_diskBase + _diskGrowth, 1, 99.9);
+            var disk = Math.Clamp(_diskBase + _diskNoise, 1, 99.9);
             const double total = 16L * 1024 * 1024 * 1024;
             request.Points.Add(Make("mem", now, [], [("used_percent", mem), ("available_percent", 100 - mem), ("used", total * mem / 100), ("available", total * (100 - mem) / 100), ("total", total)]));
             request.Points.Add(Make("cpu", now, [("cpu", "cpu-total")], [("usage_active", cpu), ("usage_idle", 100 - cpu), ("usage_user", cpu * 0.7), ("usage_system", cpu * 0.3)]));
