@@ -15,6 +15,12 @@ for arg in "$@"; do
 done
 
 data_dir=${AIOPS_DATA_DIR:-$PWD/.data}
+if [ "$demo" = 1 ] && [ -z "${AIOPS_DATA_DIR:-}" ]; then
+  # The demo replays the last 8 h on every start: grains that kept a later event time from a previous demo would
+  # count the replay as late samples and analyse none of it, so the demo gets its own directory, emptied each time.
+  data_dir=$PWD/.data/demo
+  rm -rf "$data_dir"
+fi
 influx_port=${AIOPS_INFLUX_PORT:-8086}
 http_port=${Aiops__HttpPort:-8080}
 grpc_port=${Aiops__GrpcPort:-4317}
