@@ -8,7 +8,8 @@ public sealed record LoadOptions
     public const string Usage =
         "usage: Aiops.LoadGen --target grpc|http|influx --url URL [--hosts 100] [--series-per-host 20] [--points 1000000] [--rate 0]\n" +
         "                     [--batch 5000] [--concurrency 4] [--db aiops] [--token T] [--metrics-url http://127.0.0.1:8080]\n" +
-        "       Aiops.LoadGen simulate --url http://127.0.0.1:4317 [--hosts 50] [--interval-ms 10000] [--duration-s 0]";
+        "       Aiops.LoadGen simulate --url http://127.0.0.1:4317 [--hosts 50] [--interval-ms 10000] [--duration-s 0]\n" +
+        "                     [--replay-hours 0]";
 
     public string Target { get; init; } = "grpc";
 
@@ -38,6 +39,9 @@ public sealed record LoadOptions
 
     public int DurationSeconds { get; init; }
 
+    /// <summary>simulate: hours of history replayed at 1-minute sampling before going live (default 0 = none; the demo uses 8).</summary>
+    public int ReplayHours { get; init; }
+
     public static LoadOptions Parse(string[] args)
     {
         var o = new LoadOptions();
@@ -60,12 +64,18 @@ public sealed record LoadOptions
                 "--metrics-url" => o with { MetricsUrl = Next() },
                 "--interval-ms" => o with { IntervalMs = PositiveInt(name, Next()) },
                 "--duration-s" => o with { DurationSeconds = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--replay-hours" => o with { ReplayHours = NonNegativeInt(name, Next()) },
                 _ => throw new ArgumentException($"unknown option '{name}'"),
             };
         }
 
         return o;
     }
+
+    private static int NonNegativeInt(string name, string value) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0 && n <= 72
+            ? n
+            : throw new ArgumentException($"{name} must be an integer from 0 to 72, not '{value}'");
 
     private static int PositiveInt(string name, string value) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0
