@@ -29,7 +29,7 @@ public static class ApiExtensions
     {
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapAiopsUi();
-        var v1 = app.MapGroup("/api/v1").AddEndpointFilter(RequireReadScope);
+        var v1 = app.MapGroup("/api/v1").AddEndpointFilter(ScopeFilters.Require(TokenScopes.Read, StatusCodes.Status401Unauthorized, "A token with the read scope is required (Authorization: Token <t>)."));
         v1.MapHostsApi();
         v1.MapAnomaliesApi();
         v1.MapPredictionsApi();
@@ -41,16 +41,4 @@ public static class ApiExtensions
         return app;
     }
 
-    /// <summary>With auth on, every <c>/api/v1</c> call needs a token with the <c>read</c> scope (admin includes it).</summary>
-    private static async ValueTask<object?> RequireReadScope(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var auth = http.RequestServices.GetRequiredService<TokenAuthenticator>();
-        if (auth.Check(http.Request.Headers.Authorization, http.Request.Query["p"], TokenScopes.Read) != AuthResult.Allowed)
-        {
-            return TypedResults.Problem(title: "Unauthorized", detail: "A token with the read scope is required (Authorization: Token <t>).", statusCode: StatusCodes.Status401Unauthorized);
-        }
-
-        return await next(context);
-    }
 }

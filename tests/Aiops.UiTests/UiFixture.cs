@@ -57,8 +57,7 @@ public class UiFixture : IAsyncLifetime
     // The series ends three hours before that crossing, at "now", so the prediction's ETA lies about 3 h in the future.
     private static readonly int LeakMinutes = (int)((24 + 35 / 1.5) * 60) - 180;
 
-    private readonly HttpListener _webhook = new();
-    private readonly CancellationTokenSource _stop = new();
+    private readonly Aiops.IntegrationTests.WebhookReceiver _webhook = new();
     private WebApplication? _app;
     private IPlaywright? _playwright;
 
@@ -93,10 +92,6 @@ public class UiFixture : IAsyncLifetime
             throw new InvalidOperationException($"{ChromiumPath} is missing: run scripts/chromium.sh (test.sh does) to install Debian's chromium.");
         }
 
-        var webhookPort = Aiops.IntegrationTests.TestSilos.FreePort();
-        _webhook.Prefixes.Add($"http://127.0.0.1:{webhookPort}/hook/");
-        _webhook.Start();
-        _ = Task.Run(AcceptWebhooksAsync);
 
         (_app, HttpPort, _) = await Aiops.IntegrationTests.TestSilos.StartAsync((http, grpc, silo, gateway) =>
         {
@@ -111,7 +106,7 @@ public class UiFixture : IAsyncLifetime
                 ["Aiops:DataDirectory"] = DataDirectory,
                 ["Aiops:Incidents:TimerSeconds"] = "1",
                 ["Aiops:Tickets:CreateDelaySeconds"] = "1",
-                ["Aiops:Tickets:WebhookUrl"] = $"http://127.0.0.1:{webhookPort}/hook/",
+                ["Aiops:Tickets:WebhookUrl"] = _webhook.Url,
                 ["Aiops:Tickets:WebhookSecret"] = "ui-test-secret",
                 ["Influx:Url"] = InfluxUrl,
                 ["Influx:Database"] = Database,
@@ -166,8 +161,7 @@ public class UiFixture : IAsyncLifetime
             await _app.DisposeAsync();
         }
 
-        _stop.Cancel();
-        _webhook.Close();
+        _webhook.Dispose();
         using var influx = new HttpClient { BaseAddress = new Uri(InfluxUrl) };
         using var content = new FormUrlEncodedContent([new("q", $"DROP DATABASE \"{Database}\"")]);
         using var _ = await influx.PostAsync("/query", content);
@@ -248,27 +242,6 @@ public class UiFixture : IAsyncLifetime
         }, "one active incident rooted at sw1 with five members");
         await WaitUntilAsync(async () => (await Http.GetFromJsonAsync<JsonElement>("/api/v1/predictions?state=open&ci=leak-host")).GetArrayLength() > 0, "an open prediction for leak-host");
         await WaitUntilAsync(async () => (await Http.GetFromJsonAsync<JsonElement>($"/api/v1/incidents/{IncidentId}")).GetProperty("ticket").ValueKind == JsonValueKind.Object, "the incident's ticket");
-    }
-
-    private async Task AcceptWebhooksAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            try
-            {
-                var context = await _webhook.GetContextAsync();
-                context.Response.StatusCode = 200;
-                context.Response.Close();
-            }
-            catch (Exception) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (HttpListenerException)
-            {
-                return;
-            }
-        }
     }
 
     private static double Gaussian(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());

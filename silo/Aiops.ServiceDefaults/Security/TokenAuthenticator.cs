@@ -36,22 +36,29 @@ public sealed class TokenAuthenticator(IOptions<AuthOptions> options)
             return AuthResult.Allowed;
         }
 
-        var secret = ExtractSecret(authorization) ?? queryPassword;
-        if (string.IsNullOrEmpty(secret))
+        var token = Find(authorization, queryPassword);
+        if (token is null)
         {
             return AuthResult.Unauthenticated;
         }
 
-        var secretBytes = Encoding.UTF8.GetBytes(secret);
-        foreach (var token in _options.Tokens)
+        return (ParseScopes(token.Scopes) & needed) == needed ? AuthResult.Allowed : AuthResult.Forbidden;
+    }
+
+    /// <summary>The configured name of the token a request carries, when auth is on and the token has a name.</summary>
+    public string? NameOf(string? authorization, string? queryPassword) =>
+        _options.Enabled && Find(authorization, queryPassword) is { Name: { Length: > 0 } name } ? name : null;
+
+    private TokenOptions? Find(string? authorization, string? queryPassword)
+    {
+        var secret = ExtractSecret(authorization) ?? queryPassword;
+        if (string.IsNullOrEmpty(secret))
         {
-            if (token.Token.Length > 0 && CryptographicOperations.FixedTimeEquals(secretBytes, Encoding.UTF8.GetBytes(token.Token)))
-            {
-                return (ParseScopes(token.Scopes) & needed) == needed ? AuthResult.Allowed : AuthResult.Forbidden;
-            }
+            return null;
         }
 
-        return AuthResult.Unauthenticated;
+        var secretBytes = Encoding.UTF8.GetBytes(secret);
+        return _options.Tokens.FirstOrDefault(t => t.Token.Length > 0 && CryptographicOperations.FixedTimeEquals(secretBytes, Encoding.UTF8.GetBytes(t.Token)));
     }
 
     /// <summary>Parses scope names; unknown names throw so a typo in configuration is caught at start-up.</summary>

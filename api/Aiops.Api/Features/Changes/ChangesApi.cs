@@ -41,7 +41,7 @@ public static class ChangesApi
                 statusCode: StatusCodes.Status400BadRequest);
         }
 
-        var by = request.Headers["X-Aiops-User"].FirstOrDefault() is { Length: > 0 } user ? user : "api";
+        var by = ApiUser.Of(request.HttpContext);
         var stored = await sender.Send(new AddChangeCommand(new ChangeWindow(string.Empty, body.Ci, body.Kind, body.Start, body.End, body.Description ?? string.Empty, by, body.IncludeDependents ?? true)), ct);
         return stored is null
             ? TypedResults.Problem(title: "Unknown CI", detail: $"CI '{body.Ci}' is not in the CMDB.", statusCode: StatusCodes.Status400BadRequest)

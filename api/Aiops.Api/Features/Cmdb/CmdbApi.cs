@@ -13,7 +13,7 @@ namespace Aiops.Api.Features.Cmdb;
 /// <summary>
 /// The CMDB under <c>/api/v1</c>: <c>cis</c>, <c>cis/{id}</c>, <c>cis/{id}/impact</c>, <c>relations</c>,
 /// <c>cmdb/import</c>, <c>cmdb/export</c>, <c>cmdb/changes</c>. Writes need the write scope when auth is on (reads
-/// need read, as all of <c>/api/v1</c>); each write is versioned under the caller's name (<see cref="CmdbUser"/>).
+/// need read, as all of <c>/api/v1</c>); each write is versioned under the caller's name (<see cref="ApiUser"/>).
 /// </summary>
 public static class CmdbApi
 {
@@ -24,15 +24,15 @@ public static class CmdbApi
     {
         var group = app.MapGroup("").WithTags("CMDB");
         group.MapGet("/cis", ListCis).WithName("ListCis");
-        group.MapPost("/cis", CreateCi).WithName("CreateCi").AddEndpointFilter(RequireWriteScope);
+        group.MapPost("/cis", CreateCi).WithName("CreateCi").AddEndpointFilter(WriteScope);
         group.MapGet("/cis/{id}", GetCi).WithName("GetCi");
-        group.MapPut("/cis/{id}", PutCi).WithName("PutCi").AddEndpointFilter(RequireWriteScope);
-        group.MapDelete("/cis/{id}", DeleteCi).WithName("DeleteCi").AddEndpointFilter(RequireWriteScope);
+        group.MapPut("/cis/{id}", PutCi).WithName("PutCi").AddEndpointFilter(WriteScope);
+        group.MapDelete("/cis/{id}", DeleteCi).WithName("DeleteCi").AddEndpointFilter(WriteScope);
         group.MapGet("/cis/{id}/impact", GetImpact).WithName("GetCiImpact");
         group.MapGet("/relations", ListRelations).WithName("ListRelations");
-        group.MapPost("/relations", AddRelation).WithName("AddRelation").AddEndpointFilter(RequireWriteScope);
-        group.MapDelete("/relations", RemoveRelation).WithName("RemoveRelation").AddEndpointFilter(RequireWriteScope);
-        group.MapPost("/cmdb/import", Import).WithName("ImportCmdb").AddEndpointFilter(RequireWriteScope);
+        group.MapPost("/relations", AddRelation).WithName("AddRelation").AddEndpointFilter(WriteScope);
+        group.MapDelete("/relations", RemoveRelation).WithName("RemoveRelation").AddEndpointFilter(WriteScope);
+        group.MapPost("/cmdb/import", Import).WithName("ImportCmdb").AddEndpointFilter(WriteScope);
         group.MapGet("/cmdb/export", Export).WithName("ExportCmdb");
         group.MapGet("/cmdb/changes", ListChanges).WithName("ListCmdbChanges");
         return group;
@@ -68,7 +68,7 @@ public static class CmdbApi
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteCi(string id, HttpContext http, ISender sender, CancellationToken ct)
     {
-        var result = await sender.Send(new DeleteCiCommand(id, CmdbUser.Of(http)), ct);
+        var result = await sender.Send(new DeleteCiCommand(id, ApiUser.Of(http)), ct);
         return result.Outcome == CmdbOutcome.Deleted ? TypedResults.NoContent() : UnknownCi(id);
     }
 
@@ -85,7 +85,7 @@ public static class CmdbApi
         var (input, problem) = await ReadJsonAsync<RelationDto>(http.Request, ct);
         if (problem is not null) return problem;
         var link = new CmdbLink(input!.From ?? "", input.To ?? "", input.Type ?? "");
-        var result = await sender.Send(new AddRelationCommand(link, CmdbUser.Of(http)), ct);
+        var result = await sender.Send(new AddRelationCommand(link, ApiUser.Of(http)), ct);
         var dto = new RelationDto(link.From, link.To, link.Type);
         return result.Outcome switch
         {
@@ -105,7 +105,7 @@ public static class CmdbApi
             return BadRequest("Invalid relation", $"query parameter(s) {string.Join(", ", missing)} missing: DELETE /api/v1/relations?from=&to=&type=.");
         }
 
-        var result = await sender.Send(new RemoveRelationCommand(new CmdbLink(from!, to!, type!), CmdbUser.Of(http)), ct);
+        var result = await sender.Send(new RemoveRelationCommand(new CmdbLink(from!, to!, type!), ApiUser.Of(http)), ct);
         return result.Outcome switch
         {
             CmdbOutcome.Deleted => TypedResults.NoContent(),
@@ -140,7 +140,7 @@ public static class CmdbApi
             return BadRequest("Empty import", "The body is empty: send a CMDB document.");
         }
 
-        var result = await sender.Send(new ImportCmdbCommand(text, format, importMode, CmdbUser.Of(http)), ct);
+        var result = await sender.Send(new ImportCmdbCommand(text, format, importMode, ApiUser.Of(http)), ct);
         if (result.Errors.Count == 0)
         {
             return TypedResults.Ok(result);
@@ -192,7 +192,7 @@ public static class CmdbApi
     private static async Task<Results<Created<CiDto>, Ok<CiDto>, ProblemHttpResult>> UpsertAsync(CiInput input, string? id, HttpContext http, ISender sender, CancellationToken ct)
     {
         var ci = new CmdbCi(id ?? "", input.Type ?? "", input.Name ?? "", input.Attributes ?? [], input.OwnerGroup, input.Criticality);
-        var result = await sender.Send(new UpsertCiCommand(ci, CmdbUser.Of(http)), ct);
+        var result = await sender.Send(new UpsertCiCommand(ci, ApiUser.Of(http)), ct);
         if (result.Outcome == CmdbOutcome.Invalid)
         {
             return BadRequest("Invalid CI", result.Error);
@@ -237,22 +237,13 @@ public static class CmdbApi
         }
     }
 
+    private static readonly Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> WriteScope =
+        ScopeFilters.Require(TokenScopes.Write, StatusCodes.Status403Forbidden, "Changing the CMDB needs a token with the write scope.");
+
     private static ProblemHttpResult UnknownCi(string id) =>
         TypedResults.Problem(title: "Unknown CI", detail: $"CI '{id}' does not exist.", statusCode: StatusCodes.Status404NotFound);
 
     private static ProblemHttpResult BadRequest(string title, string? detail) =>
         TypedResults.Problem(title: title, detail: detail, statusCode: StatusCodes.Status400BadRequest);
 
-    /// <summary>With auth on, CMDB writes also need the write scope (admin includes it).</summary>
-    private static async ValueTask<object?> RequireWriteScope(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var auth = http.RequestServices.GetRequiredService<TokenAuthenticator>();
-        if (auth.Check(http.Request.Headers.Authorization, http.Request.Query["p"], TokenScopes.Write) != AuthResult.Allowed)
-        {
-            return TypedResults.Problem(title: "Forbidden", detail: "Changing the CMDB needs a token with the write scope.", statusCode: StatusCodes.Status403Forbidden);
-        }
-
-        return await next(context);
-    }
 }

@@ -24,7 +24,7 @@ public static class IncidentsApi
         group.MapPost("/{id}/comment", (string id, CommentBody body, HttpRequest request, ISender sender, CancellationToken ct) => Act(id, "comment", body.Text, request, sender, ct)).WithName("CommentIncident");
         var tickets = app.MapGroup("/tickets").WithTags("Tickets");
         tickets.MapGet("/", ListTickets).WithName("ListTickets");
-        tickets.MapPost("/{incidentId}/callback", TicketCallback).WithName("TicketCallback").AddEndpointFilter(RequireWriteScope);
+        tickets.MapPost("/{incidentId}/callback", TicketCallback).WithName("TicketCallback").AddEndpointFilter(ScopeFilters.Require(TokenScopes.Write, StatusCodes.Status403Forbidden, "The ticket callback needs a token with the write scope."));
         return app;
     }
 
@@ -55,18 +55,6 @@ public static class IncidentsApi
         return incident is null ? NotFound(incidentId) : TypedResults.Ok(incident);
     }
 
-    /// <summary>With auth on, the ITSM callback needs the write scope (it changes an incident).</summary>
-    private static async ValueTask<object?> RequireWriteScope(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var auth = http.RequestServices.GetRequiredService<TokenAuthenticator>();
-        if (auth.Check(http.Request.Headers.Authorization, http.Request.Query["p"], TokenScopes.Write) != AuthResult.Allowed)
-        {
-            return TypedResults.Problem(title: "Forbidden", detail: "The ticket callback needs a token with the write scope.", statusCode: StatusCodes.Status403Forbidden);
-        }
-
-        return await next(context);
-    }
 
     /// <summary>A comment on an incident.</summary>
     public sealed record CommentBody(string Text);
@@ -98,7 +86,7 @@ public static class IncidentsApi
             return TypedResults.Problem(title: "Empty comment", detail: "The body must be {\"text\": \"…\"} with some text.", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        var by = request.Headers["X-Aiops-User"].FirstOrDefault() is { Length: > 0 } user ? user : "api";
+        var by = ApiUser.Of(request.HttpContext);
         if (!await sender.Send(new IncidentActionCommand(id, action, by, text), ct))
         {
             var exists = await sender.Send(new GetIncidentQuery(id), ct) is not null;
