@@ -37,9 +37,11 @@ direct=$(loadgen --target influx --url "http://127.0.0.1:$influx_port" --db dire
 echo "influx-direct: $direct"
 grpc=$(loadgen --target grpc --url "http://127.0.0.1:$grpc_port" --metrics-url "http://127.0.0.1:$http_port")
 echo "aiops-grpc:    $grpc"
+grpclp=$(loadgen --target grpc-lp --url "http://127.0.0.1:$grpc_port" --metrics-url "http://127.0.0.1:$http_port")
+echo "aiops-grpc-lp: $grpclp"
 http=$(loadgen --target http --url "http://127.0.0.1:$http_port" --metrics-url "http://127.0.0.1:$http_port")
 echo "aiops-http:    $http"
 # Analytics keep up or not: samples delivered to grains vs dropped because the dispatch queue was full.
 curl -fsS "http://127.0.0.1:$http_port/metrics" | grep -E '^aiops_(samples_routed_total|samples_analytics_dropped_total|dispatch_pending_samples|grain_calls_failed_total) ' | tr '\n' ' '; echo
-d=$(echo "$direct" | rate); g=$(echo "$grpc" | rate); h=$(echo "$http" | rate)
-awk -v d="$d" -v g="$g" -v h="$h" 'BEGIN { printf "ratio grpc/direct=%.2f http/direct=%.2f\n", g / d, h / d }'
+d=$(echo "$direct" | rate); g=$(echo "$grpc" | rate); gl=$(echo "$grpclp" | rate); h=$(echo "$http" | rate)
+awk -v d="$d" -v g="$g" -v gl="$gl" -v h="$h" 'BEGIN { printf "ratio grpc/direct=%.2f grpc-lp/direct=%.2f http/direct=%.2f\n", g / d, gl / d, h / d }'

@@ -6,12 +6,19 @@ namespace Aiops.LoadGen;
 public sealed record LoadOptions
 {
     public const string Usage =
-        "usage: Aiops.LoadGen --target grpc|http|influx --url URL [--hosts 100] [--series-per-host 20] [--points 1000000] [--rate 0]\n" +
+        "usage: Aiops.LoadGen --target grpc|grpc-lp|http|influx --url URL [--hosts 100] [--series-per-host 20] [--points 1000000] [--rate 0]\n" +
         "                     [--batch 5000] [--concurrency 4] [--db aiops] [--token T] [--metrics-url http://127.0.0.1:8080]\n" +
         "       Aiops.LoadGen simulate --url http://127.0.0.1:4317 [--hosts 50] [--interval-ms 10000] [--duration-s 0]\n" +
         "                     [--replay-hours 0]";
 
+    /// <summary>
+    /// <c>grpc</c> (structured <c>points</c> over <c>Stream</c>), <c>grpc-lp</c> (the same requests carrying the
+    /// <c>line_protocol</c> field instead), <c>http</c> (Aiops <c>/write</c>) or <c>influx</c> (InfluxDB's <c>/write</c>, the baseline).
+    /// </summary>
     public string Target { get; init; } = "grpc";
+
+    /// <summary>Whether the target is Aiops' gRPC ingest (either form).</summary>
+    public bool IsGrpc => Target is "grpc" or "grpc-lp";
 
     public string Url { get; init; } = "http://127.0.0.1:4317";
 
@@ -51,7 +58,7 @@ public sealed record LoadOptions
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value");
             o = name switch
             {
-                "--target" => o with { Target = Next() is var t && t is "grpc" or "http" or "influx" ? t : throw new ArgumentException($"--target must be grpc, http or influx, not '{t}'") },
+                "--target" => o with { Target = Next() is var t && t is "grpc" or "grpc-lp" or "http" or "influx" ? t : throw new ArgumentException($"--target must be grpc, grpc-lp, http or influx, not '{t}'") },
                 "--url" => o with { Url = Next() },
                 "--hosts" => o with { Hosts = PositiveInt(name, Next()) },
                 "--series-per-host" => o with { SeriesPerHost = PositiveInt(name, Next()) },

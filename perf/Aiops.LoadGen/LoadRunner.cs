@@ -36,7 +36,7 @@ public static class LoadRunner
         {
             GrpcChannel? channel = null;
             AsyncDuplexStreamingCall<WriteRequest, WriteResponse>? stream = null;
-            if (o.Target == "grpc")
+            if (o.IsGrpc)
             {
                 channel = GrpcChannel.ForAddress(o.Url, new GrpcChannelOptions { MaxSendMessageSize = 64 * 1024 * 1024 });
                 var headers = new Metadata();
@@ -152,7 +152,12 @@ public static class LoadRunner
 
         void Flush()
         {
-            batches.Add(new Batch(count, o.Target == "grpc" ? request : null, o.Target == "grpc" ? null : Encoding.UTF8.GetBytes(sb.ToString())));
+            if (o.Target == "grpc-lp")
+            {
+                request.LineProtocol = sb.ToString();
+            }
+
+            batches.Add(new Batch(count, o.IsGrpc ? request : null, o.IsGrpc ? null : Encoding.UTF8.GetBytes(sb.ToString())));
             request = new WriteRequest { Sequence = (ulong)batches.Count };
             sb.Clear();
             count = 0;
