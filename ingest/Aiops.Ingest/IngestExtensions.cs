@@ -28,6 +28,7 @@ public static class IngestExtensions
         services.AddSingleton<GrainDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<GrainDispatcher>());
         services.AddSingleton<SeriesKeyCache>();
+        services.AddSingleton<SeriesCardinalityGuard>();
         services.AddSingleton<LineProtocolIngestor>();
         services.AddSingleton<IDerivedPointSink, Derived.DerivedPointSink>();
         services.AddGrpc(o => o.MaxReceiveMessageSize = 64 * 1024 * 1024);

@@ -17,6 +17,12 @@ public sealed class IngestOptions
     /// <summary>Most fields per point (default 512).</summary>
     public int MaxFieldsPerPoint { get; set; } = 512;
 
+    /// <summary>
+    /// Most distinct series per host or CI (default 10,000; the same key the entity grains read): a point that would add
+    /// series past it is rejected and reported, points of existing series keep flowing.
+    /// </summary>
+    public int MaxSeriesPerEntity { get; set; } = 10_000;
+
     /// <summary>Most bad lines or points named one by one in an error answer (default 100).</summary>
     public int MaxReportedErrors { get; set; } = 100;
 }

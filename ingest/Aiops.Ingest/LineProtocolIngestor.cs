@@ -3,6 +3,7 @@ using Aiops.Abstractions.Models;
 using Aiops.Ingest.LineProtocol;
 using Aiops.Ingest.Routing;
 using Aiops.Ingest.Storage;
+using System.Runtime.InteropServices;
 using Aiops.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
@@ -30,6 +31,7 @@ public sealed class LineProtocolIngestor(
     ITelemetrySink sink,
     GrainDispatcher dispatcher,
     SeriesKeyCache keys,
+    SeriesCardinalityGuard cardinality,
     AiopsMetrics metrics,
     IOptions<IngestOptions> options,
     TimeProvider time)
@@ -59,6 +61,7 @@ public sealed class LineProtocolIngestor(
         Span<int> tagOrder = stackalloc int[_options.MaxTagsPerPoint];
         using var output = new PooledBuffer(Math.Min(body.Length + 1024, 4 * 1024 * 1024));
         var routed = new RoutedSamples();
+        var samples = new List<SeriesSample>();
         int accepted = 0, rejected = 0, unrouted = 0;
 
         var splitter = new LineSplitter(body);
@@ -79,11 +82,33 @@ public sealed class LineProtocolIngestor(
                 continue;
             }
 
-            accepted++;
-            LineProtocolWriter.WriteNormalized(line, output);
-            if (!Route(line, routed, tagOrder))
+            // Route first: a point that would push its host or CI past the series limit is refused whole.
+            samples.Clear();
+            if (!Route(line, samples, tagOrder, out var host, out var ci))
             {
                 unrouted++;
+            }
+            else if (Refuse(host, ci, samples, out var refusal))
+            {
+                rejected++;
+                metrics.SeriesLimitRejections.Increment();
+                AddFailure(failures, new IngestFailure(reportedAs, 0, refusal));
+                continue;
+            }
+
+            accepted++;
+            LineProtocolWriter.WriteNormalized(line, output);
+            foreach (var sample in CollectionsMarshal.AsSpan(samples))
+            {
+                if (host is not null)
+                {
+                    routed.Add(EntityKind.Host, host, sample);
+                }
+
+                if (ci is not null)
+                {
+                    routed.Add(EntityKind.Ci, ci, sample);
+                }
             }
         }
 
@@ -104,8 +129,11 @@ public sealed class LineProtocolIngestor(
         }
     }
 
-    private bool Route(scoped in ParsedLine line, RoutedSamples routed, Span<int> tagOrder)
+    /// <summary>The numeric samples of a point with a <c>host</c> and/or <c>ci</c> tag; false when it has neither.</summary>
+    private bool Route(scoped in ParsedLine line, List<SeriesSample> samples, Span<int> tagOrder, out string? host, out string? ci)
     {
+        host = null;
+        ci = null;
         int hostIndex = -1, ciIndex = -1, others = 0;
         for (var i = 0; i < line.Tags.Length; i++)
         {
@@ -138,8 +166,8 @@ public sealed class LineProtocolIngestor(
             return false;
         }
 
-        var host = hostIndex < 0 ? null : Name(line, hostIndex);
-        var ci = ciIndex < 0 ? null : Name(line, ciIndex);
+        host = hostIndex < 0 ? null : Name(line, hostIndex);
+        ci = ciIndex < 0 ? null : Name(line, ciIndex);
         var order = tagOrder[..others];
         for (var f = 0; f < line.Fields.Length; f++)
         {
@@ -153,19 +181,27 @@ public sealed class LineProtocolIngestor(
                 default: continue;
             }
 
-            var sample = new SeriesSample(keys.GetSeries(line, f, order), line.TimestampNs, value);
-            if (host is not null)
-            {
-                routed.Add(EntityKind.Host, host, sample);
-            }
-
-            if (ci is not null)
-            {
-                routed.Add(EntityKind.Ci, ci, sample);
-            }
+            samples.Add(new SeriesSample(keys.GetSeries(line, f, order), line.TimestampNs, value));
         }
 
         return true;
+    }
+
+    /// <summary>Whether the point's series would push its host or CI past the series limit (then why, naming one new series).</summary>
+    private bool Refuse(string? host, string? ci, List<SeriesSample> samples, out string reason)
+    {
+        var span = CollectionsMarshal.AsSpan(samples);
+        foreach (var (kind, entity) in new[] { (EntityKind.Host, host), (EntityKind.Ci, ci) })
+        {
+            if (entity is not null && !cardinality.TryAdmit(kind, entity, span, out var series))
+            {
+                reason = $"{(kind == EntityKind.Host ? "host" : "ci")} '{entity}' has reached its limit of {cardinality.Limit} series (Aiops:Ingest:MaxSeriesPerEntity): new series such as '{series}' are rejected, existing ones keep flowing";
+                return true;
+            }
+        }
+
+        reason = string.Empty;
+        return false;
     }
 
     private string Name(scoped in ParsedLine line, int tagIndex)

@@ -88,6 +88,8 @@ public sealed class AiopsMetrics
 
     public Counter PointsRejected { get; } = new("aiops_points_rejected_total", "Points rejected as invalid or over a limit.");
 
+    public Counter SeriesLimitRejections { get; } = new("aiops_points_series_limit_rejected_total", "Points rejected because they would add series past a host's or CI's limit (Aiops:Ingest:MaxSeriesPerEntity).");
+
     public Counter PointsUnrouted { get; } = new("aiops_points_unrouted_total", "Accepted points with neither a host nor a ci tag: stored, not analysed.");
 
     public Counter PointsWritten { get; } = new("aiops_points_written_total", "Points written to InfluxDB.");
@@ -128,7 +130,7 @@ public sealed class AiopsMetrics
         var sb = new StringBuilder(4096);
         foreach (var c in new[]
                  {
-                     PointsReceived, PointsAccepted, PointsRejected, PointsUnrouted, PointsWritten, PointsWriteFailed,
+                     PointsReceived, PointsAccepted, PointsRejected, SeriesLimitRejections, PointsUnrouted, PointsWritten, PointsWriteFailed,
                      WriteRetries, PointsSpooled, PointsReplayed, RequestsOverloaded, SamplesRouted, SamplesDropped, GrainCallsFailed,
                  })
         {

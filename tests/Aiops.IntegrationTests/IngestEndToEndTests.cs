@@ -231,31 +231,46 @@ public sealed class IngestEndToEndTests(SiloFixture silo) : IClassFixture<SiloFi
     }
 
     [Fact]
-    public async Task SeriesOverTheLimit_AreNotAnalysedAndReported_RawPointsStillStored()
+    public async Task SeriesOverTheLimit_PointRejectedAndNamed_ExistingSeriesKeepFlowing()
     {
+        // The host fills its budget one series per line; then a point bringing new series is refused whole, while a
+        // point of an existing series and a point without host or ci (stored, unrouted) are accepted.
         var body = new StringBuilder();
-        for (var i = 0; i < SiloFixture.MaxSeriesPerEntity + 10; i++)
+        for (var i = 0; i < SiloFixture.MaxSeriesPerEntity; i++)
         {
             body.Append(CultureInfo.InvariantCulture, $"it_card,host=card-host f{i:D3}={i} {BaseNs}\n");
         }
 
-        // A point with neither host nor ci: stored, counted as unrouted, not analysed.
+        body.Append(CultureInfo.InvariantCulture, $"it_card,host=card-host f900=1,f901=2 {BaseNs + 1_000_000_000L}\n");
+        body.Append(CultureInfo.InvariantCulture, $"it_card,host=card-host f001=42 {BaseNs + 2_000_000_000L}\n");
         body.Append(CultureInfo.InvariantCulture, $"it_card,site=nowhere f=1 {BaseNs}\n");
         using var response = await silo.Http.PostAsync("/write", new StringContent(body.ToString()));
-        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var errors = error.RootElement.GetProperty("errors").EnumerateArray().ToList();
+        var bad = Assert.Single(errors);
+        Assert.Equal(SiloFixture.MaxSeriesPerEntity + 1, bad.GetProperty("line").GetInt32());
+        Assert.Contains("card-host", bad.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("f900", bad.GetProperty("message").GetString(), StringComparison.Ordinal);
 
         await SiloFixture.WaitUntilAsync(async () =>
         {
             using var r = await silo.Http.GetAsync("/api/v1/hosts/card-host");
-            return r.IsSuccessStatusCode && (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rejectedSeries").GetInt64() == 10;
-        }, "10 series over the limit reported");
+            return r.IsSuccessStatusCode && (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("points").GetInt64() == SiloFixture.MaxSeriesPerEntity + 1;
+        }, "every accepted sample analysed");
         var host = await silo.Http.GetFromJsonAsync<JsonElement>("/api/v1/hosts/card-host");
         Assert.Equal(SiloFixture.MaxSeriesPerEntity, host.GetProperty("series").GetArrayLength());
 
-        await WaitForCountAsync("it_card", 1);
-        var stored = await silo.InfluxRowsAsync("SELECT * FROM it_card");
-        Assert.Equal(2, stored.Count); // the host's point (all 60 fields) and the unrouted one
-        Assert.Matches(@"(?m)^aiops_points_unrouted_total [1-9]", await silo.Http.GetStringAsync("/metrics"));
+        await SiloFixture.WaitUntilAsync(async () =>
+        {
+            var rows = await silo.InfluxRowsAsync("SELECT count(f001), count(f049), count(f) FROM it_card");
+            return rows.Count > 0 && rows[0][1].GetInt64() == 2 && rows[0][2].GetInt64() == 1 && rows[0][3].GetInt64() == 1;
+        }, "the accepted points stored");
+        Assert.Empty(await silo.InfluxRowsAsync("SELECT f900 FROM it_card"));
+        Assert.Equal(42, (await silo.InfluxRowsAsync($"SELECT f001 FROM it_card WHERE time = {BaseNs + 2_000_000_000L}"))[0][1].GetDouble());
+        var metrics = await silo.Http.GetStringAsync("/metrics");
+        Assert.Matches(@"(?m)^aiops_points_unrouted_total [1-9]", metrics);
+        Assert.Matches(@"(?m)^aiops_points_series_limit_rejected_total [1-9]", metrics);
     }
 
     private Task WaitForCountAsync(string measurement, long expected) =>

@@ -132,7 +132,7 @@ public class OtlpMetricsServiceTests
 
         // Never started, so the grain factory is never called: posted samples just wait in the channel.
         var dispatcher = new GrainDispatcher(null!, metrics, NullLogger<GrainDispatcher>.Instance, Options.Create(new DispatchOptions()));
-        var ingestor = new LineProtocolIngestor(sink, dispatcher, new SeriesKeyCache(), metrics, Options.Create(options), TimeProvider.System);
+        var ingestor = new LineProtocolIngestor(sink, dispatcher, new SeriesKeyCache(), new SeriesCardinalityGuard(Options.Create(options)), metrics, Options.Create(options), TimeProvider.System);
         return new OtlpMetricsService(ingestor, new TokenAuthenticator(Options.Create(auth ?? new AuthOptions())), metrics);
     }
 
