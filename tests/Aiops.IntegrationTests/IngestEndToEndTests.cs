@@ -177,6 +177,31 @@ public sealed class IngestEndToEndTests(SiloFixture silo) : IClassFixture<SiloFi
     }
 
     [Fact]
+    public async Task GrpcWrite_EmptyIntegerFieldKeyOrNewlineInTag_RejectedWithReason_OthersAccepted()
+    {
+        var client = new TelemetryIngest.TelemetryIngestClient(silo.Grpc);
+        var request = new WriteRequest { Sequence = 9 };
+        var emptyKey = new Point { Measurement = "it_rej2", TimestampUnixNano = BaseNs };
+        emptyKey.Tags.Add("host", "rej2");
+        emptyKey.IntFields.Add(string.Empty, 1);
+        var newline = new Point { Measurement = "it_rej2", TimestampUnixNano = BaseNs + 1 };
+        newline.Tags.Add("host", "rej\n2");
+        newline.Fields.Add("v", 1);
+        var good = new Point { Measurement = "it_rej2", TimestampUnixNano = BaseNs + 2 };
+        good.Tags.Add("host", "rej2");
+        good.IntFields.Add("n", 3);
+        request.Points.Add(emptyKey);
+        request.Points.Add(newline);
+        request.Points.Add(good);
+
+        var response = await client.WriteAsync(request);
+        Assert.Equal(1u, response.Accepted);
+        Assert.Equal([0u, 1u], response.Rejected.Select(r => r.Index));
+        Assert.Contains("field key", response.Rejected[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("newline", response.Rejected[1].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task HostsApi_AfterIngest_ListsHostsAndShowsLatestValueCountAndRate()
     {
         var lines = new StringBuilder();

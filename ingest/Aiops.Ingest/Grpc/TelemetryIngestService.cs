@@ -151,11 +151,7 @@ public sealed class TelemetryIngestService(LineProtocolIngestor ingestor, TokenA
             }
         }
 
-        if (point.IntFields.Keys.Any(k => k.Length == 0) || point.StringFields.Keys.Any(k => k.Length == 0) || point.BoolFields.Keys.Any(k => k.Length == 0))
-        {
-            return "a field key is empty";
-        }
-
+        // Empty keys of the other field kinds, newlines and the like are refused by the writer itself (caught below).
         try
         {
             Write(point, writer);
@@ -172,7 +168,8 @@ public sealed class TelemetryIngestService(LineProtocolIngestor ingestor, TokenA
     private static void Write(Point point, LineProtocolWriter writer)
     {
         writer.WriteMeasurement(point.Measurement);
-        foreach (var (key, value) in point.Tags.OrderBy(t => t.Key, StringComparer.Ordinal))
+        // Tag order does not matter in line protocol (InfluxDB sorts, and series keys are built from sorted tags).
+        foreach (var (key, value) in point.Tags)
         {
             writer.WriteTag(key, value);
         }
