@@ -55,7 +55,7 @@ public sealed class LineProtocolIngestor(
     /// <param name="lineIndexMap">When set, maps a 1-based line number to the index reported in failures (gRPC points).</param>
     public IngestResult Ingest(ReadOnlySpan<byte> body, Precision precision, List<IngestFailure> failures, ReadOnlySpan<int> lineIndexMap = default)
     {
-        var nowNs = (time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100;
+        var nowNs = UnixNanos.Of(time.GetUtcNow());
         Span<TagToken> tags = stackalloc TagToken[_options.MaxTagsPerPoint];
         var fields = _options.MaxFieldsPerPoint <= 128 ? stackalloc FieldToken[_options.MaxFieldsPerPoint] : new FieldToken[_options.MaxFieldsPerPoint];
         Span<int> tagOrder = stackalloc int[_options.MaxTagsPerPoint];

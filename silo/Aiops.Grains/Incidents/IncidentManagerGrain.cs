@@ -377,7 +377,7 @@ public sealed partial class IncidentManagerGrain(
         if (timeNs > S.ClockNs)
         {
             S.ClockNs = timeNs;
-            _correlator.AdvanceTo(DateTimeOffset.UnixEpoch.AddTicks(timeNs / 100));
+            _correlator.AdvanceTo(UnixNanos.ToTime(timeNs));
         }
     }
 
@@ -483,7 +483,7 @@ public sealed partial class IncidentManagerGrain(
     /// <summary>The maintenance window covering <paramref name="ci"/> at <paramref name="timeNs"/> (on the CI, or on a CI it depends on), or null.</summary>
     private ChangeWindow? MaintenanceOf(string ci, long timeNs)
     {
-        var at = DateTimeOffset.UnixEpoch.AddTicks(timeNs / 100);
+        var at = UnixNanos.ToTime(timeNs);
         IReadOnlyList<string>? dependencies = null;
         foreach (var w in _windows)
         {
@@ -504,7 +504,7 @@ public sealed partial class IncidentManagerGrain(
     /// <summary>Changes on the root CI that ended in the 24 h before the incident opened, or were under way then: likely causes.</summary>
     private List<string> LikelyChangesOf(string rootCi, long openedNs)
     {
-        var opened = DateTimeOffset.UnixEpoch.AddTicks(openedNs / 100);
+        var opened = UnixNanos.ToTime(openedNs);
         return _windows
             .Where(w => w.Kind == "change" && w.Ci == rootCi && w.Start <= opened && w.End >= opened.AddTicks(-LikelyChangeNs / 100))
             .Select(w => $"{w.Id}: {w.Description} ({w.Start:u} – {w.End:u}, by {w.CreatedBy})")
@@ -527,12 +527,12 @@ public sealed partial class IncidentManagerGrain(
 
         if (S.ClockNs > 0)
         {
-            _correlator.AdvanceTo(DateTimeOffset.UnixEpoch.AddTicks(S.ClockNs / 100));
+            _correlator.AdvanceTo(UnixNanos.ToTime(S.ClockNs));
         }
     }
 
     private static CorrelationEvent ToCorrelation(ReplayEvent e) =>
-        new(e.Id, DateTimeOffset.UnixEpoch.AddTicks(e.TimeNs / 100), e.Ci, e.Series, Math.Clamp(e.Score, 0, 1), e.Kind);
+        new(e.Id, UnixNanos.ToTime(e.TimeNs), e.Ci, e.Series, Math.Clamp(e.Score, 0, 1), e.Kind);
 
     private void TrimReplay()
     {

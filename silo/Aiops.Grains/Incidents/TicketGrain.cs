@@ -352,8 +352,8 @@ public sealed partial class TicketGrain(
                 rootCauses = incident.RootCauses,
                 members = incident.Members,
                 reopens = incident.Reopens,
-                opened = DateTimeOffset.UnixEpoch.AddTicks(incident.OpenedNs / 100),
-                resolved = incident.ResolvedNs is { } r ? DateTimeOffset.UnixEpoch.AddTicks(r / 100) : (DateTimeOffset?)null,
+                opened = UnixNanos.ToTime(incident.OpenedNs),
+                resolved = incident.ResolvedNs is { } r ? UnixNanos.ToTime(r) : (DateTimeOffset?)null,
                 timeline = incident.Timeline.TakeLast(20),
             },
         }, Json);

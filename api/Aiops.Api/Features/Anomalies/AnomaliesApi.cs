@@ -1,3 +1,4 @@
+using Aiops.Abstractions;
 using System.Globalization;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
@@ -53,7 +54,7 @@ public static class AnomaliesApi
             return false;
         }
 
-        ns = (time - DateTimeOffset.UnixEpoch).Ticks * 100;
+        ns = UnixNanos.Of(time);
         return true;
     }
 }

@@ -23,7 +23,7 @@ public sealed class ListAnomaliesHandler(IGrainFactory grains) : IQueryHandler<L
             e.Detector,
             e.Score,
             e.Value,
-            DateTimeOffset.UnixEpoch.AddTicks(e.TimestampNs / 100),
+            UnixNanos.ToTime(e.TimestampNs),
             e.TimestampNs)).ToList();
     }
 }

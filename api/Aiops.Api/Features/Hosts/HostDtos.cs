@@ -1,3 +1,4 @@
+using Aiops.Abstractions;
 using Aiops.Abstractions.Models;
 
 namespace Aiops.Api.Features.Hosts;
@@ -17,7 +18,7 @@ public sealed record HostDetailDto(string Host, long Points, DateTimeOffset? Las
 
 internal static class HostMapping
 {
-    public static DateTimeOffset? ToTime(long ns) => ns <= 0 ? null : DateTimeOffset.UnixEpoch.AddTicks(ns / 100);
+    public static DateTimeOffset? ToTime(long ns) => ns <= 0 ? null : UnixNanos.ToTime(ns);
 
     public static HostSummaryDto ToDto(this EntitySummary s) => new(s.Key, s.SeriesCount, s.PointCount, ToTime(s.LastSeenNs));
 
@@ -26,5 +27,5 @@ internal static class HostMapping
         s.PointCount,
         ToTime(s.LastSeenNs),
         s.RejectedSeries,
-        s.Series.Select(x => new SeriesDto(x.Series, x.LastValue, DateTimeOffset.UnixEpoch.AddTicks(x.LastTimestampNs / 100), x.LastTimestampNs, x.Count, x.RatePerSecond)).ToList());
+        s.Series.Select(x => new SeriesDto(x.Series, x.LastValue, UnixNanos.ToTime(x.LastTimestampNs), x.LastTimestampNs, x.Count, x.RatePerSecond)).ToList());
 }

@@ -31,8 +31,6 @@ public sealed record TimelineEntryDto(DateTimeOffset Time, DateTimeOffset At, st
 
 internal static class IncidentMapping
 {
-    public static DateTimeOffset Time(long ns) => DateTimeOffset.UnixEpoch.AddTicks(ns / 100);
-
     public static IncidentDto ToDto(this IncidentRecord i, TicketRecord? ticket) => new(
         i.Id,
         i.Title,
@@ -41,14 +39,14 @@ internal static class IncidentMapping
         i.Predicted,
         i.RootCi,
         i.RootCauses,
-        i.Members.Select(m => new IncidentMemberDto(m.Ci, m.Series, m.Kind, Time(m.FirstNs), Time(m.LastNs), m.MaxScore, m.Recovered, m.Maintenance)).ToList(),
+        i.Members.Select(m => new IncidentMemberDto(m.Ci, m.Series, m.Kind, UnixNanos.ToTime(m.FirstNs), UnixNanos.ToTime(m.LastNs), m.MaxScore, m.Recovered, m.Maintenance)).ToList(),
         i.EventIds.Count,
-        Time(i.OpenedNs),
-        Time(i.LastEventNs),
-        i.ResolvedNs is { } r ? Time(r) : null,
+        UnixNanos.ToTime(i.OpenedNs),
+        UnixNanos.ToTime(i.LastEventNs),
+        i.ResolvedNs is { } r ? UnixNanos.ToTime(r) : null,
         i.Reopens,
         i.Revision,
-        i.Timeline.Select(t => new TimelineEntryDto(Time(t.TimeNs), t.At, t.Kind, t.Text, t.By)).ToList(),
+        i.Timeline.Select(t => new TimelineEntryDto(UnixNanos.ToTime(t.TimeNs), t.At, t.Kind, t.Text, t.By)).ToList(),
         ticket,
         i.Suppressed,
         i.LikelyChanges ?? []);

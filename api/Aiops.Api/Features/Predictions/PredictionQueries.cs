@@ -51,17 +51,16 @@ public sealed class ListPredictionsHandler(IGrainFactory grains) : IQueryHandler
             PredictionGrade.FalseAlarm => "false-alarm",
             _ => "pending",
         },
-        Time(p.FirstAlertNs),
-        Time(p.UpdatedNs),
-        p.EtaNs == 0 ? null : Time(p.EtaNs),
-        p.LowNs == 0 ? null : Time(p.LowNs),
-        p.HighNs == 0 ? null : Time(p.HighNs),
+        UnixNanos.ToTime(p.FirstAlertNs),
+        UnixNanos.ToTime(p.UpdatedNs),
+        p.EtaNs == 0 ? null : UnixNanos.ToTime(p.EtaNs),
+        p.LowNs == 0 ? null : UnixNanos.ToTime(p.LowNs),
+        p.HighNs == 0 ? null : UnixNanos.ToTime(p.HighNs),
         p.Probability,
         p.Value,
-        p.WithdrawnNs is { } w ? Time(w) : null,
-        p.CrossingNs is { } c ? Time(c) : null);
+        p.WithdrawnNs is { } w ? UnixNanos.ToTime(w) : null,
+        p.CrossingNs is { } c ? UnixNanos.ToTime(c) : null);
 
-    private static DateTimeOffset Time(long ns) => DateTimeOffset.UnixEpoch.AddTicks(ns / 100);
 }
 
 /// <summary>The self-grading scorecard.</summary>

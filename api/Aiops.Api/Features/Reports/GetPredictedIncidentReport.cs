@@ -28,11 +28,11 @@ public sealed class GetPredictedIncidentReportHandler(IGrainFactory grains) : IQ
         var records = await ledger.List("all", null, ReadLimit);
         var scorecard = await ledger.GetScorecard();
 
-        var latest = records.Count == 0 ? (DateTimeOffset?)null : Time(records.Max(p => Math.Max(p.UpdatedNs, p.CrossingNs ?? 0)));
+        var latest = records.Count == 0 ? (DateTimeOffset?)null : UnixNanos.ToTime(records.Max(p => Math.Max(p.UpdatedNs, p.CrossingNs ?? 0)));
         var to = query.To ?? (latest is { } l ? l.AddTicks(1) : DateTimeOffset.UtcNow); // exclusive bound: include the latest event
         var from = query.From ?? to - DefaultWindow;
-        var fromNs = Ns(from);
-        var toNs = Ns(to);
+        var fromNs = UnixNanos.Of(from);
+        var toNs = UnixNanos.Of(to);
         var selected = records.Where(p => p.FirstAlertNs >= fromNs && p.FirstAlertNs < toNs).OrderBy(p => p.FirstAlertNs).ThenBy(p => p.Id, StringComparer.Ordinal).ToList();
 
         var incidents = selected.Count == 0 ? [] : await grains.GetGrain<IIncidentManagerGrain>(AnomalyStreams.AllKey).List("all", ReadLimit);
@@ -66,13 +66,13 @@ public sealed class GetPredictedIncidentReportHandler(IGrainFactory grains) : IQ
                 p.Series,
                 p.Metric,
                 p.Threshold,
-                Time(p.FirstAlertNs),
-                p.EtaNs == 0 ? null : Time(p.EtaNs),
-                p.LowNs == 0 ? null : Time(p.LowNs),
-                p.HighNs == 0 ? null : Time(p.HighNs),
+                UnixNanos.ToTime(p.FirstAlertNs),
+                p.EtaNs == 0 ? null : UnixNanos.ToTime(p.EtaNs),
+                p.LowNs == 0 ? null : UnixNanos.ToTime(p.LowNs),
+                p.HighNs == 0 ? null : UnixNanos.ToTime(p.HighNs),
                 p.Probability,
                 p.Open ? "open" : p.Grade == PredictionGrade.Pending ? "withdrawn" : "graded",
-                p.CrossingNs is { } x ? Time(x) : null,
+                p.CrossingNs is { } x ? UnixNanos.ToTime(x) : null,
                 GradeName(p.Grade),
                 graded?.Lead,
                 graded?.Error,
@@ -146,7 +146,5 @@ public sealed class GetPredictedIncidentReportHandler(IGrainFactory grains) : IQ
         _ => "pending",
     };
 
-    private static DateTimeOffset Time(long ns) => DateTimeOffset.UnixEpoch.AddTicks(ns / 100);
 
-    private static long Ns(DateTimeOffset t) => (t - DateTimeOffset.UnixEpoch).Ticks * 100;
 }
