@@ -189,8 +189,8 @@ async function predictions() {
       { title: 'Missed', num: true, cell: r => r.missedCrossings },
       { title: 'Precision', num: true, cell: r => fmtPct(r.precision) },
       { title: 'Recall', num: true, cell: r => fmtPct(r.recall) },
-      { title: 'Median lead', num: true, cell: r => (r.medianLeadMinutes == null ? '—' : `${fmtNum(r.medianLeadMinutes, 0)} min`) },
-      { title: 'Median ETA error', num: true, cell: r => (r.medianEtaErrorMinutes == null ? '—' : `${fmtNum(r.medianEtaErrorMinutes, 0)} min`) },
+      { title: 'Median lead', num: true, cell: r => minutes(r.medianLeadMinutes) },
+      { title: 'Median ETA error', num: true, cell: r => minutes(r.medianEtaErrorMinutes) },
     ], rows, 'Scorecard unavailable.', 'Prediction scorecard')),
   ];
 }
