@@ -44,8 +44,23 @@ public sealed class AnalyticsOptions
     /// </summary>
     public int ProbationPoints { get; set; } = 300;
 
-    /// <summary>Consecutive points below the threshold that end an anomaly episode (default 5); a later onset is a new event.</summary>
+    /// <summary>
+    /// Consecutive points below the threshold, and back within half the episode's peak deviation from the level before
+    /// it, that end an anomaly episode (default 5); a later onset is a new event. See <see cref="AnomalyEpisode"/>.
+    /// </summary>
     public int EpisodeQuietPoints { get; set; } = 5;
+
+    /// <summary>
+    /// Hours of event time after which an episode whose series never came back ends anyway, its level taken as the new
+    /// normal (default 24).
+    /// </summary>
+    public double EpisodeMaxHours { get; set; } = 24;
+
+    /// <summary>
+    /// Minutes of event time after an episode's end within which the series returning to that episode's level is a new
+    /// episode even though the detector, still remembering its last alert, stays quiet (default 60).
+    /// </summary>
+    public double RecurrenceMinutes { get; set; } = 60;
 
     /// <summary>
     /// Event-time spacing of the ordinary (non-anomalous) <c>aiops_anomaly</c> points per series, in seconds (default 60):

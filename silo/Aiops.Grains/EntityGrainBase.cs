@@ -41,6 +41,7 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
     private TimeSpan _forecastHorizon;
     private HostModel? _hostModel;
     private long? _hostEpisodeOnsetNs;
+    private string? _hostEpisodeSeries;
     private int _hostQuietBuckets;
     private HashSet<string>? _multivariateMetrics;
 
@@ -219,27 +220,28 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
         series.Detector ??= DetectorFactory.Create(_analytics.Detector);
         var score = series.Detector.Update(sample.TimestampNs / 1_000_000, sample.Value);
         var anomalous = score >= _analytics.AnomalyThreshold && series.Count > _analytics.ProbationPoints;
-        if (anomalous)
+        var episode = series.Episode;
+        var change = episode.Update(sample.TimestampNs, sample.Value, score, anomalous, _analytics.EpisodeQuietPoints, EpisodeMaxNs, RecurrenceNs);
+        if (change != EpisodeChange.None)
         {
-            series.QuietPoints = 0;
-            (derived ??= []).Add(AnomalyPoint(sample, score, true));
-            if (series.EpisodeOnsetNs is null)
+            var key = this.GetPrimaryKeyString();
+            (events ??= []).Add(change switch
             {
-                series.EpisodeOnsetNs = sample.TimestampNs;
-                var key = this.GetPrimaryKeyString();
-                (events ??= []).Add(new AnomalyEvent(
-                    $"{EntityTag}/{key}/{sample.Series}/{sample.TimestampNs}", Kind, key, sample.Series, series.Detector.Name, score, sample.Value, sample.TimestampNs));
-            }
+                EpisodeChange.Onset => new AnomalyEvent(
+                    $"{EntityTag}/{key}/{sample.Series}/{sample.TimestampNs}", Kind, key, sample.Series, series.Detector.Name, score, sample.Value, sample.TimestampNs),
 
-            return;
+                // The detector is quiet (alert memory): the event carries the score of the episode it repeats, and says so.
+                EpisodeChange.Recurrence => new AnomalyEvent(
+                    $"{EntityTag}/{key}/{sample.Series}/{episode.OnsetNs}", Kind, key, sample.Series, series.Detector.Name + RecurrenceSuffix, episode.MaxScore, sample.Value, episode.OnsetNs!.Value),
+                _ => new AnomalyEvent(
+                    $"{EntityTag}/{key}/{sample.Series}/{episode.EndedOnsetNs}", Kind, key, sample.Series, series.Detector.Name, score, sample.Value, sample.TimestampNs, Ended: true),
+            });
         }
 
-        if (series.EpisodeOnsetNs is { } onset && ++series.QuietPoints >= _analytics.EpisodeQuietPoints)
+        if (anomalous)
         {
-            series.EpisodeOnsetNs = null;
-            var key = this.GetPrimaryKeyString();
-            (events ??= []).Add(new AnomalyEvent(
-                $"{EntityTag}/{key}/{sample.Series}/{onset}", Kind, key, sample.Series, series.Detector.Name, score, sample.Value, sample.TimestampNs, Ended: true));
+            (derived ??= []).Add(AnomalyPoint(sample, score, true));
+            return;
         }
 
         // Quiet scores: keep the highest of each event-time window and write it when the window closes.
@@ -378,8 +380,9 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
             {
                 _hostEpisodeOnsetNs = null;
                 var key = this.GetPrimaryKeyString();
+                // The end names the series the onset named: the incident manager recovers the member (CI, series) it added.
                 (events ??= []).Add(new AnomalyEvent(
-                    $"{EntityTag}/{key}/{JointSeries}/{onset}", Kind, key, JointSeries, JointDetector, score.Score, score.TopShare, timeNs, Ended: true));
+                    $"{EntityTag}/{key}/{JointSeries}/{onset}", Kind, key, _hostEpisodeSeries ?? JointSeries, JointDetector, score.Score, score.TopShare, timeNs, Ended: true));
             }
 
             return;
@@ -389,8 +392,9 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
         if (_hostEpisodeOnsetNs is null)
         {
             _hostEpisodeOnsetNs = timeNs;
+            _hostEpisodeSeries = $"{JointSeries}:{score.TopSeries}";
             var key = this.GetPrimaryKeyString();
-            (events ??= []).Add(new AnomalyEvent($"{EntityTag}/{key}/{JointSeries}/{timeNs}", Kind, key, $"{JointSeries}:{score.TopSeries}", JointDetector, score.Score, score.TopShare, timeNs));
+            (events ??= []).Add(new AnomalyEvent($"{EntityTag}/{key}/{JointSeries}/{timeNs}", Kind, key, _hostEpisodeSeries, JointDetector, score.Score, score.TopShare, timeNs));
         }
     }
 
@@ -398,6 +402,13 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
     private const string JointSeries = "host";
 
     private const string JointDetector = "hostpca";
+
+    /// <summary>Appended to the detector name of a recurrence event (<see cref="EpisodeChange.Recurrence"/>).</summary>
+    public const string RecurrenceSuffix = "/recurrence";
+
+    private long EpisodeMaxNs => (long)(_analytics.EpisodeMaxHours * 3600e9);
+
+    private long RecurrenceNs => (long)(_analytics.RecurrenceMinutes * 60e9);
 
     private ThresholdPolicy Policy(double threshold) => new(threshold, TimeSpan.FromHours(_analytics.PredictionHorizonHours));
 

@@ -29,6 +29,8 @@ public sealed class SeriesSnapshot
     [Id(9)] public bool CrossingReported { get; set; }
 
     [Id(10)] public long? BelowSinceNs { get; set; }
+
+    [Id(11)] public EpisodeSnapshot? Episode { get; set; }
 }
 
 /// <summary>Persisted state of an entity grain's analytics.</summary>
@@ -78,10 +80,8 @@ internal sealed class SeriesState
     /// <summary>Since when (event time) the value has stayed below the threshold, or null.</summary>
     public long? BelowSinceNs { get; set; }
 
-    /// <summary>Onset (ns) of the running episode, or null.</summary>
-    public long? EpisodeOnsetNs { get; set; }
-
-    public int QuietPoints { get; set; }
+    /// <summary>The series' anomaly episode: onset, recovery, recurrence.</summary>
+    public AnomalyEpisode Episode { get; private set; } = new();
 
     /// <summary>Start (event time) of the current quiet-score window, and the highest score in it.</summary>
     public long ScoreWindowStartNs { get; set; } = long.MinValue;
@@ -142,6 +142,7 @@ internal sealed class SeriesState
             AboveSinceNs = AboveSinceNs,
             CrossingReported = CrossingReported,
             BelowSinceNs = BelowSinceNs,
+            Episode = Episode.ToSnapshot(),
         };
     }
 
@@ -157,6 +158,7 @@ internal sealed class SeriesState
             AboveSinceNs = s.AboveSinceNs,
             CrossingReported = s.CrossingReported,
             BelowSinceNs = s.BelowSinceNs,
+            Episode = AnomalyEpisode.FromSnapshot(s.Episode),
         };
         if (policy is not null && s.PredictorState is not null)
         {

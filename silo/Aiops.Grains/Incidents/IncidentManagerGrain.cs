@@ -79,7 +79,7 @@ public sealed partial class IncidentManagerGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await LoadCmdbAsync(force: true);
-        this.RegisterGrainTimer(async () => await LoadCmdbAsync(force: false), TimeSpan.FromSeconds(_options.TimerSeconds), TimeSpan.FromSeconds(_options.TimerSeconds));
+        this.RegisterGrainTimer(TickAsync, TimeSpan.FromSeconds(_options.TimerSeconds), TimeSpan.FromSeconds(_options.TimerSeconds));
         await base.OnActivateAsync(cancellationToken);
     }
 
@@ -381,23 +381,84 @@ public sealed partial class IncidentManagerGrain(
         }
     }
 
-    private async Task ResolveRecoveredAsync()
+    private long HoldNs => TimeSpan.FromMinutes(_options.ResolveHoldMinutes).Ticks * 100;
+
+    /// <summary>Resolves incidents whose members all recovered at least the hold time ago, closes old resolved ones; true when any changed.</summary>
+    private async Task<bool> ResolveRecoveredAsync()
     {
-        var hold = TimeSpan.FromMinutes(_options.ResolveHoldMinutes).Ticks * 100;
         var closeAfter = TimeSpan.FromHours(_options.CloseAfterHours).Ticks * 100;
+        var changed = false;
         foreach (var i in S.Incidents.Values.ToList())
         {
             if (i.State is IncidentState.Open or IncidentState.Acknowledged && i.Members.Count > 0 && i.Members.All(m => m.Recovered)
-                && S.ClockNs - i.Members.Max(m => m.LastNs) >= hold)
+                && S.ClockNs - i.Members.Max(m => m.LastNs) >= HoldNs)
             {
                 await ChangeAsync(i with { State = IncidentState.Resolved, ResolvedNs = S.ClockNs }, "resolved", "Resolved automatically: every member recovered", null, save: false);
+                changed = true;
             }
             else if (i.State == IncidentState.Resolved && i.ResolvedNs is { } r && S.ClockNs - r >= closeAfter)
             {
                 await ChangeAsync(i with { State = IncidentState.Closed }, "closed", "Closed", null, save: false);
+                changed = true;
             }
         }
+
+        return changed;
     }
+
+    /// <summary>The timer: CMDB and calendar changes, then the time-driven transitions on the event-time clock.</summary>
+    private async Task TickAsync()
+    {
+        await LoadCmdbAsync(force: false);
+        await AdvanceToRecoveredMembersAsync();
+        if (await ResolveRecoveredAsync())
+        {
+            TrimIncidents();
+            await state.WriteStateAsync();
+        }
+    }
+
+    /// <summary>
+    /// Moves the event-time clock to what the members of incidents waiting out their hold time have been seen up to.
+    /// </summary>
+    /// <remarks>
+    /// The clock otherwise moves only with anomaly and prediction events. Recovery means that none come: in a quiet
+    /// system an incident whose members all recovered would wait for an unrelated event before its hold time could
+    /// pass, and the same fault returning would then find it still open instead of re-opening it. The member entities'
+    /// latest sample times are event time the system has observed, so auto-resolve stays keyed by event time (a replay
+    /// resolves at the same event time). Only incidents that are waiting are looked at, at most
+    /// <see cref="MaxWatchedMembers"/> CIs per tick.
+    /// </remarks>
+    private async Task AdvanceToRecoveredMembersAsync()
+    {
+        var cis = S.Incidents.Values
+            .Where(i => i.State is IncidentState.Open or IncidentState.Acknowledged && i.Members.Count > 0 && i.Members.All(m => m.Recovered)
+                && S.ClockNs - i.Members.Max(m => m.LastNs) < HoldNs)
+            .SelectMany(i => i.Members.Select(m => m.Ci))
+            .Distinct(StringComparer.Ordinal)
+            .Take(MaxWatchedMembers)
+            .ToList();
+        var seen = S.ClockNs;
+        foreach (var ci in cis)
+        {
+            try
+            {
+                // Incident CIs are entity keys: a host name for host telemetry, a CI id for ci-tagged telemetry.
+                var host = await GrainFactory.GetGrain<IHostGrain>(ci).GetState();
+                var entity = host.PointCount > 0 ? host : await GrainFactory.GetGrain<ICiGrain>(ci).GetState();
+                seen = Math.Max(seen, entity.LastSeenNs);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogMemberUnavailable(logger, ex, ci);
+            }
+        }
+
+        Advance(seen);
+    }
+
+    /// <summary>Most member CIs whose latest sample time one timer tick asks for (100).</summary>
+    private const int MaxWatchedMembers = 100;
 
     /// <summary>Stores a changed incident, appends to its timeline, writes <c>aiops_incident</c> and syncs its ticket.</summary>
     private async Task ChangeAsync(IncidentRecord incident, string kind, string text, string? by, bool save = true)
@@ -444,7 +505,6 @@ public sealed partial class IncidentManagerGrain(
         await LoadChangesAsync();
         if (!force && snapshot.Version == _cmdbVersion)
         {
-            await ResolveRecoveredAsync();
             return;
         }
 
@@ -562,6 +622,9 @@ public sealed partial class IncidentManagerGrain(
             S.Incidents.Remove(old.Id);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Latest sample time of {Ci} not readable; its incident waits for the next tick or event")]
+    private static partial void LogMemberUnavailable(ILogger logger, Exception exception, string ci);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "CMDB not readable; correlating with the graph it had")]
     private static partial void LogCmdbUnavailable(ILogger logger, Exception exception);
