@@ -198,19 +198,52 @@ public sealed partial class IncidentManagerGrain(
 
         // Fragments the correlator folded into this incident: their members and events move over, and they close as
         // merged (their tickets say so), so one fault ends up as one incident with one open ticket.
+        var fragments = new List<IncidentRecord>();
         foreach (var gone in assignment.Merged)
         {
-            if (_ourIdOf.TryGetValue(gone, out var goneId) && goneId != incident.Id && S.Incidents.TryGetValue(goneId, out var g) && g.State != IncidentState.Closed)
+            if (_ourIdOf.TryGetValue(gone, out var goneId) && goneId != incident.Id && S.Incidents.TryGetValue(goneId, out var g) && g.State != IncidentState.Closed
+                && !fragments.Exists(f => f.Id == g.Id))
             {
-                incident = Absorb(incident, g);
-                foreach (var eventId in g.EventIds)
-                {
-                    S.IncidentOfEvent[eventId] = incident.Id;
-                }
-
-                _ourIdOf[gone] = incident.Id;
-                changed.Add((g with { State = IncidentState.Closed, ResolvedNs = e.TimeNs }, "merged", $"Merged into {incident.Id}"));
+                fragments.Add(g);
             }
+        }
+
+        // Our oldest incident survives, whichever the correlator kept: when a fault returns, its re-opened incident (with
+        // the ticket already sent) may be one of the fragments, and folding it into a fragment opened seconds ago would
+        // turn "re-opened" into a new incident and a second ticket. A survivor that was resolved re-opens; an incident
+        // this very event opened is dropped before it ever existed.
+        var oldest = fragments.Where(f => Older(f, incident)).OrderBy(f => f.OpenedNs).ThenBy(f => f.Id, StringComparer.Ordinal).FirstOrDefault();
+        if (oldest is not null)
+        {
+            fragments.Remove(oldest);
+            if (!opened)
+            {
+                fragments.Add(incident);
+            }
+
+            opened = false;
+            reopened = oldest.State == IncidentState.Resolved;
+            incident = reopened ? oldest with { State = IncidentState.Open, ResolvedNs = null, Reopens = oldest.Reopens + 1 } : oldest;
+            _ourIdOf[assignment.IncidentId] = incident.Id;
+        }
+
+        foreach (var g in fragments)
+        {
+            incident = Absorb(incident, g);
+            foreach (var eventId in g.EventIds)
+            {
+                S.IncidentOfEvent[eventId] = incident.Id;
+            }
+
+            foreach (var (correlatorId, ours) in _ourIdOf.ToList())
+            {
+                if (ours == g.Id)
+                {
+                    _ourIdOf[correlatorId] = incident.Id;
+                }
+            }
+
+            changed.Add((g with { State = IncidentState.Closed, ResolvedNs = e.TimeNs }, "merged", $"Merged into {incident.Id}"));
         }
 
         S.IncidentOfEvent[e.Id] = incident.Id;
@@ -283,6 +316,9 @@ public sealed partial class IncidentManagerGrain(
         _ourIdOf[assignment.IncidentId] = id;
         return new IncidentRecord(id, string.Empty, IncidentState.Open, "minor", e.Kind == EventKind.Prediction, e.Ci, [], [], [], e.TimeNs, e.TimeNs, null, 0, [], 0);
     }
+
+    private static bool Older(IncidentRecord a, IncidentRecord b) =>
+        a.OpenedNs < b.OpenedNs || (a.OpenedNs == b.OpenedNs && string.CompareOrdinal(a.Id, b.Id) < 0);
 
     private static IncidentRecord Absorb(IncidentRecord into, IncidentRecord from)
     {
