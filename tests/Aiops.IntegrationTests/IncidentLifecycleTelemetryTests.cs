@@ -20,7 +20,10 @@ namespace Aiops.IntegrationTests;
 /// </summary>
 public sealed class IncidentLifecycleTelemetryTests(IncidentSiloFixture silo) : IClassFixture<IncidentSiloFixture>
 {
-    /// <summary>sw1 → h1..h5 → svc-a, svc-b → app (issue #5), and sw2 → m1..m4, the switch that goes into maintenance.</summary>
+    /// <summary>
+    /// sw1 → h1..h5 → svc-a, svc-b → app (issue #5); sw2 → m1..m4, the switch that goes into maintenance; sw3 → p1, a
+    /// probe whose spike shows how far the incident manager's event time has got, in maintenance throughout (no page).
+    /// </summary>
     private const string Cmdb = """
         {"cis": [
           {"id": "sw1", "type": "network-switch", "name": "Switch 1", "attributes": {}},
@@ -36,7 +39,9 @@ public sealed class IncidentLifecycleTelemetryTests(IncidentSiloFixture silo) : 
           {"id": "m1", "type": "host", "name": "m1", "attributes": {}},
           {"id": "m2", "type": "host", "name": "m2", "attributes": {}},
           {"id": "m3", "type": "host", "name": "m3", "attributes": {}},
-          {"id": "m4", "type": "host", "name": "m4", "attributes": {}}
+          {"id": "m4", "type": "host", "name": "m4", "attributes": {}},
+          {"id": "sw3", "type": "network-switch", "name": "Switch 3", "attributes": {}},
+          {"id": "p1", "type": "host", "name": "p1", "attributes": {}}
         ],
         "relations": [
           {"from": "h1", "to": "sw1", "type": "connects-to"}, {"from": "h2", "to": "sw1", "type": "connects-to"},
@@ -46,7 +51,8 @@ public sealed class IncidentLifecycleTelemetryTests(IncidentSiloFixture silo) : 
           {"from": "svc-b", "to": "h3", "type": "runs-on"}, {"from": "svc-b", "to": "h4", "type": "runs-on"},
           {"from": "app", "to": "svc-a", "type": "depends-on"}, {"from": "app", "to": "svc-b", "type": "depends-on"},
           {"from": "m1", "to": "sw2", "type": "connects-to"}, {"from": "m2", "to": "sw2", "type": "connects-to"},
-          {"from": "m3", "to": "sw2", "type": "connects-to"}, {"from": "m4", "to": "sw2", "type": "connects-to"}
+          {"from": "m3", "to": "sw2", "type": "connects-to"}, {"from": "m4", "to": "sw2", "type": "connects-to"},
+          {"from": "p1", "to": "sw3", "type": "connects-to"}
         ]}
         """;
 
@@ -59,7 +65,7 @@ public sealed class IncidentLifecycleTelemetryTests(IncidentSiloFixture silo) : 
 
     private static readonly string[] MaintenanceHosts = ["m1", "m2", "m3", "m4"];
 
-    private static readonly string[] AllHosts = [.. SwitchHosts, .. MaintenanceHosts];
+    private static readonly string[] AllHosts = [.. SwitchHosts, .. MaintenanceHosts, "p1"];
 
     /// <summary>Degradations: host, first and last+1 minute, memory points added.</summary>
     private readonly List<(string Host, int From, int To, double By)> _faults = [];
@@ -79,6 +85,11 @@ public sealed class IncidentLifecycleTelemetryTests(IncidentSiloFixture silo) : 
         using var window = await silo.Http.PostAsJsonAsync("/api/v1/changes", new { ci = "sw2", kind = "maintenance", start = At(350), end = At(400), description = "sw2 line card swap" });
         Assert.Equal(HttpStatusCode.Created, window.StatusCode);
         var windowId = (await window.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        using (var probeWindow = await silo.Http.PostAsJsonAsync("/api/v1/changes", new { ci = "sw3", kind = "maintenance", start = At(0), end = At(1000), description = "probe" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, probeWindow.StatusCode);
+        }
+
         await silo.App.Services.GetRequiredService<IClusterClient>().GetGrain<Abstractions.IIncidentManagerGrain>(AnomalyStreams.AllKey).RefreshCmdb();
 
         // 1. Maintenance: m1..m4 degrade at minute 360 (past the detectors' 300-point probation) and recover at 375.
@@ -122,8 +133,18 @@ public sealed class IncidentLifecycleTelemetryTests(IncidentSiloFixture silo) : 
         Assert.Equal(SwitchHosts.Order(StringComparer.Ordinal), Cis(updated.Ticket).Order(StringComparer.Ordinal));
         Assert.Single(Of(await IncidentEndToEndTests.ListAsync(silo, "all"), SwitchHosts));
 
-        // 4. Recover: the hosts stay degraded until minute 460 (long past the detectors' first burst of scores) and are
-        // back to normal for 20 minutes, longer than the 10-minute auto-resolve hold.
+        // Still degraded at minute 457, long past the detectors' first burst of scores and the 10-minute hold: the
+        // incident stays open and no member counts as recovered. A spike on p1 at 455 shows that the incident manager
+        // has seen event time that far (its onset is published after every earlier minute of h1..h5 was analysed).
+        _faults.Add(("p1", 455, 457, 30.0));
+        await SendUntilAsync(458);
+        await WaitForAsync("the probe's incident on p1", async () => Of(await IncidentEndToEndTests.ListAsync(silo, "all"), ["p1"]).Count == 1 ? true : (bool?)null);
+        var degraded = await GetAsync(id);
+        Assert.True(degraded.GetProperty("state").GetString() == "open", Describe(degraded));
+        Assert.DoesNotContain(degraded.GetProperty("members").EnumerateArray(), m => m.GetProperty("recovered").GetBoolean());
+        Assert.DoesNotContain(silo.Webhook.Received, r => r.Headers["Idempotency-Key"] == id && r.Headers["X-Aiops-Event"] == "resolved");
+
+        // 4. Recover: the hosts are back to normal from minute 460, for 20 minutes, longer than the auto-resolve hold.
         await SendUntilAsync(480);
         await WaitForAsync("the incident resolved", async () => (await GetAsync(id)).GetProperty("state").GetString() == "resolved" ? true : (bool?)null);
         var resolved = await WaitForWebhookAsync(id, "resolved");
