@@ -31,15 +31,18 @@ public enum EpisodeChange
 /// episode on quiet scores alone resolved incidents while their hosts were still degraded. So an episode ends only
 /// when the score has stayed below the threshold for <c>quietPoints</c> consecutive points <em>and</em> each of those
 /// points is back within half the episode's peak deviation from the level before the onset (an exponential mean of
-/// the values outside episodes, α = <see cref="BaselineAlpha"/>). A spike ends as before (the next points are back); a
-/// level shift ends when the level returns. A level that never returns is accepted as the new normal after
+/// the values outside episodes, α = <see cref="BaselineAlpha"/>), or within <see cref="NoiseBand"/> times the series'
+/// usual spread of that level, whichever is wider (an anomaly of shape rather than level, such as a flat line or a
+/// burst of noise, barely moves the value, and half of nothing would never be reached). A spike ends as before (the
+/// next points are back); a level shift ends when the level returns. A level that never returns is accepted as the new normal after
 /// <c>maxEpisodeNs</c> of event time, so a permanent change does not hold an incident (and the series' onsets) forever.
 /// </para>
 /// <para>
 /// For the same reason the detector does not alert when the problem returns soon after recovery (its alert memory
 /// fades over hundreds of points). Within <c>recurrenceNs</c> of an episode's end, <see cref="RecurrencePoints"/>
 /// consecutive points at least half the ended episode's peak deviation away from its baseline, in the same direction,
-/// are a recurrence: a new episode, which the incident manager re-opens the incident with (flap window).
+/// are a recurrence: a new episode, which the incident manager re-opens the incident with (flap window). Only an
+/// episode whose half peak deviation stood out of the noise band can recur this way.
 /// </para>
 /// </remarks>
 public sealed class AnomalyEpisode
@@ -49,6 +52,9 @@ public sealed class AnomalyEpisode
 
     /// <summary>Share of the peak deviation within which a point counts as back to normal (0.5).</summary>
     public const double BackShare = 0.5;
+
+    /// <summary>Multiple of the usual spread within which a point counts as back whatever the peak deviation (3).</summary>
+    public const double NoiseBand = 3.0;
 
     /// <summary>Consecutive points back at an ended episode's level that make a recurrence (3: not a single spike).</summary>
     public const int RecurrencePoints = 3;
@@ -64,6 +70,9 @@ public sealed class AnomalyEpisode
 
     /// <summary>Exponential mean of the values outside episodes; NaN before the first such value.</summary>
     public double Baseline { get; private set; } = double.NaN;
+
+    /// <summary>Exponential mean of the absolute deviation of the values outside episodes from <see cref="Baseline"/>.</summary>
+    public double Spread { get; private set; }
 
     private int _quietPoints;
     private double _episodeBaseline;
@@ -95,7 +104,7 @@ public sealed class AnomalyEpisode
         if (OnsetNs is { } onset)
         {
             Track(value, score);
-            var back = Math.Abs(value - _episodeBaseline) <= BackShare * Math.Abs(_peakDeviation);
+            var back = Math.Abs(value - _episodeBaseline) <= Band;
             _quietPoints = back ? _quietPoints + 1 : 0;
             if (_quietPoints >= quietPoints || timeNs - onset >= maxEpisodeNs)
             {
@@ -116,7 +125,7 @@ public sealed class AnomalyEpisode
             return EpisodeChange.None;
         }
 
-        if (_lastEndNs is { } ended && timeNs - ended <= recurrenceNs && _peakDeviation != 0
+        if (_lastEndNs is { } ended && timeNs - ended <= recurrenceNs && BackShare * Math.Abs(_peakDeviation) > NoiseBand * Spread
             && (value - _episodeBaseline) * Math.Sign(_peakDeviation) >= BackShare * Math.Abs(_peakDeviation))
         {
             if (_recurrenceRun++ == 0)
@@ -142,9 +151,21 @@ public sealed class AnomalyEpisode
         }
 
         _recurrenceRun = 0;
-        Baseline = double.IsNaN(Baseline) ? value : Baseline + (BaselineAlpha * (value - Baseline));
+        if (double.IsNaN(Baseline))
+        {
+            Baseline = value;
+        }
+        else
+        {
+            Spread += BaselineAlpha * (Math.Abs(value - Baseline) - Spread);
+            Baseline += BaselineAlpha * (value - Baseline);
+        }
+
         return EpisodeChange.None;
     }
+
+    /// <summary>How far from the episode's baseline a point may be and count as back.</summary>
+    private double Band => Math.Max(BackShare * Math.Abs(_peakDeviation), NoiseBand * Spread);
 
     private void Start(long onsetNs, double value, double score)
     {
@@ -171,6 +192,7 @@ public sealed class AnomalyEpisode
         OnsetNs = OnsetNs,
         MaxScore = MaxScore,
         Baseline = Baseline,
+        Spread = Spread,
         QuietPoints = _quietPoints,
         EpisodeBaseline = _episodeBaseline,
         PeakDeviation = _peakDeviation,
@@ -182,6 +204,7 @@ public sealed class AnomalyEpisode
         OnsetNs = s.OnsetNs,
         MaxScore = s.MaxScore,
         Baseline = s.Baseline,
+        Spread = s.Spread,
         _quietPoints = s.QuietPoints,
         _episodeBaseline = s.EpisodeBaseline,
         _peakDeviation = s.PeakDeviation,
@@ -206,4 +229,6 @@ public sealed class EpisodeSnapshot
     [Id(5)] public double PeakDeviation { get; set; }
 
     [Id(6)] public long? LastEndNs { get; set; }
+
+    [Id(7)] public double Spread { get; set; }
 }

@@ -49,6 +49,19 @@ public sealed class AnomalyEpisodeTests
     }
 
     [Fact]
+    public void Update_AnomalyOfShapeNotLevel_EndsWithinTheNoiseBandAndDoesNotRecurOnNoise()
+    {
+        // A detector onset at the usual level (a flat line, a burst of noise): half its peak deviation is far inside
+        // the noise, so the series' usual spread decides what is back.
+        Normal(100);
+        Assert.Equal(EpisodeChange.Onset, Feed(40.2, anomalous: true));
+        Normal(QuietPoints - 1);
+        Assert.NotNull(_episode.OnsetNs);
+        Assert.Equal(EpisodeChange.Ended, Feed(40.5));
+        Assert.All(Enumerable.Range(0, 20), _ => Assert.Equal(EpisodeChange.None, Feed(40.5)));
+    }
+
+    [Fact]
     public void Update_Spike_EndsAfterQuietPoints()
     {
         Normal(100);
