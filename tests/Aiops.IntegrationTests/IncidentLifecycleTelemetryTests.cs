@@ -126,7 +126,7 @@ public sealed class IncidentLifecycleTelemetryTests(IncidentSiloFixture silo) : 
         var created = await WaitForWebhookAsync(id, "created");
         Assert.Equal("sw1", created.Ticket.GetProperty("rootCi").GetString());
 
-        // 3. Update: h5 degrades too, five minutes later; it joins the same incident and the ticket is updated.
+        // 3. Update: h5 degrades too, six minutes later; it joins the same incident and the ticket is updated.
         _faults.Add(("h5", 426, 460, 30.0));
         await SendUntilAsync(432);
         var updated = await WaitForWebhookAsync(id, "updated", t => Cis(t).Contains("h5"));
