@@ -13,8 +13,9 @@ namespace Aiops.Abstractions.Models;
 /// <param name="Value">Value at onset.</param>
 /// <param name="TimestampNs">Event time of the onset (or of the end, when <paramref name="Ended"/>), Unix ns.</param>
 /// <param name="Ended">False for the onset; true for the end of the episode (the series has been quiet for
-/// <c>Aiops:Analytics:EpisodeQuietPoints</c> points), which the incident manager reads as the member's recovery. The end
-/// carries the onset's <paramref name="Id"/>.</param>
+/// <c>Aiops:Analytics:EpisodeQuietPoints</c> points <em>and</em> is back near its pre-onset level, or a level that never
+/// returned was accepted as the new normal after <c>EpisodeMaxHours</c>; see <c>AnomalyEpisode</c>), which the incident
+/// manager reads as the member's recovery. The end carries the onset's <paramref name="Id"/>.</param>
 [GenerateSerializer, Immutable, Alias("aiops.AnomalyEvent")]
 public sealed record AnomalyEvent(
     [property: Id(0)] string Id,
