@@ -179,6 +179,19 @@ public sealed class SeriesApiTests(SiloFixture silo) : IClassFixture<SiloFixture
     }
 
     [Fact]
+    public async Task OpenApi_SeriesPath_DocumentsParametersAndProblems()
+    {
+        var doc = await silo.Http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var get = doc.GetProperty("paths").GetProperty("/api/v1/series").GetProperty("get");
+
+        var parameters = get.GetProperty("parameters").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, p => p);
+        Assert.All(new[] { "entity", "series", "kind", "from", "to", "step", "minScore" }, n => Assert.True(parameters.ContainsKey(n), n));
+        Assert.Contains("500 buckets", parameters["step"].GetProperty("description").GetString());
+        var responses = get.GetProperty("responses");
+        Assert.All(new[] { "200", "400", "502", "503" }, code => Assert.True(responses.TryGetProperty(code, out _), code));
+    }
+
+    [Fact]
     public void InfluxQl_QuotesAndBackslashes_AreEscapedForBothQuoteKinds()
     {
         Assert.Equal(@"'a\'b\\c\""d\ne'", InfluxQl.String("a'b\\c\"d\ne"));

@@ -2,7 +2,7 @@
 // shows its problem-details `detail` in the alert box above and leaves the rest of the page usable.
 import { api, download, h, table, link, badge, card, fmtTime, fmtDuration, fmtPct, fmtNum, enc } from './lib.js';
 import { memberGraph } from './graph.js';
-import { seriesChart } from './chart.js';
+import { seriesChart, chartLegend } from './chart.js';
 
 const view = document.getElementById('view');
 const errorBox = document.getElementById('error');
@@ -78,7 +78,10 @@ function chartBox(what, options = {}) {
   const q = new URLSearchParams({ entity: what.entity, series: what.series, from: isoMs(from), to: isoMs(what.to) });
   if (what.kind === 'host' || what.kind === 'ci') q.set('kind', what.kind);
   api(`/series?${q}`).then(
-    data => box.replaceChildren(title, seriesChart(data, { label: `${what.entity} ${what.series}`, ...options })),
+    data => {
+      const chart = seriesChart(data, { label: `${what.entity} ${what.series}`, ...options });
+      box.replaceChildren(title, chart, chart.tagName === 'P' ? '' : chartLegend(data, options));
+    },
     err => box.replaceChildren(title, h('p', { class: 'chart-error' }, `Chart unavailable: ${err.message}`)))
     .finally(() => box.removeAttribute('aria-busy'));
   return box;

@@ -130,7 +130,8 @@ export function seriesChart(data, options = {}) {
   if (options.threshold !== undefined && options.threshold !== null) {
     plot.append(h('svg:line', { class: 'threshold', x1: m.left, x2: m.left + plotW, y1: sy(options.threshold), y2: sy(options.threshold) },
       h('svg:title', {}, `Threshold ${fmtNum(options.threshold)}`)));
-    svg.append(h('svg:text', { class: 'threshold-label', x: m.left + plotW - 4, y: sy(options.threshold) - 4, 'text-anchor': 'end' }, `threshold ${fmtNum(options.threshold)}`));
+    // Labelled at the left: the ETA interval and the forecast lie on the right, where the series approaches it.
+    svg.append(h('svg:text', { class: 'threshold-label', x: m.left + 4, y: sy(options.threshold) - 4 }, `threshold ${fmtNum(options.threshold)}`));
   }
 
   // The series.
@@ -171,4 +172,19 @@ export function seriesChart(data, options = {}) {
     svg.append(plot);
   }
   return svg;
+}
+
+/** The step as "10 s", "5 min", "1 h", "1 d". */
+const fmtStep = s => (s % 86400 === 0 ? `${s / 86400} d` : s % 3600 === 0 ? `${s / 3600} h` : s % 60 === 0 ? `${s / 60} min` : `${s} s`);
+
+/** A one-line legend naming what the chart of `data` (with the same `options`) draws, and the bucket width. */
+export function chartLegend(data, options = {}) {
+  const items = [['line', `mean per ${fmtStep(data.stepSeconds)}`]];
+  if (data.forecast.length) items.push(['forecast-band', 'forecast band']);
+  if (options.threshold !== undefined && options.threshold !== null) items.push(['threshold', 'threshold']);
+  if (options.etaLow && options.etaHigh) items.push(['eta-interval', 'ETA interval']);
+  if (options.eta) items.push(['eta', 'ETA']);
+  if (data.anomalies.length) items.push(['mark', 'flagged anomaly']);
+  if (data.episodes.length) items.push(['episode', 'anomaly episode onset']);
+  return h('p', { class: 'legend' }, items.map(([cls, text]) => h('span', {}, h('span', { class: `swatch ${cls}` }), text)));
 }
