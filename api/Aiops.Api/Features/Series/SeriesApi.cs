@@ -24,6 +24,10 @@ public static class SeriesApi
     /// <summary>Window when <c>from</c> is not given: 6 hours before <c>to</c>.</summary>
     public static readonly TimeSpan DefaultWindow = TimeSpan.FromHours(6);
 
+    // InfluxDB stores signed 64-bit nanoseconds; outside this range the conversion would overflow.
+    private static readonly DateTimeOffset MinTime = new(1678, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset MaxTime = new(2262, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>Longest entity name or series key accepted (1,024 characters).</summary>
     public const int MaxNameLength = 1_024;
 
@@ -97,7 +101,11 @@ public static class SeriesApi
         var fromValue = fromTime ?? toValue - DefaultWindow;
         if (toOk && fromOk)
         {
-            if (fromValue >= toValue)
+            if (fromValue < MinTime || toValue > MaxTime)
+            {
+                errors.Add($"from and to must lie within {MinTime:yyyy-MM-dd} .. {MaxTime:yyyy-MM-dd} (InfluxDB's nanosecond time range).");
+            }
+            else if (fromValue >= toValue)
             {
                 errors.Add($"from ({fromValue:O}) must be before to ({toValue:O}).");
             }
@@ -123,7 +131,7 @@ public static class SeriesApi
         long stepSeconds = 0;
         if (step is not null && !TryParseStep(step, out stepSeconds))
         {
-            errors.Add($"step must be a whole number of seconds, or a number with s, m, h or d (e.g. 60, 5m), at least 1 s; not '{step}'.");
+            errors.Add($"step must be a whole number of seconds, or a number with s, m, h or d (e.g. 60, 5m), from 1 s to {MaxWindow.TotalDays:0} days; not '{step}'.");
         }
 
         if (errors.Count == 0)
@@ -211,8 +219,9 @@ public static class SeriesApi
             return false;
         }
 
+        // A step longer than the longest window is never useful, and the bound keeps step × 10⁹ ns within a long.
         seconds = long.Parse(digits, CultureInfo.InvariantCulture) * factor;
-        return seconds >= 1;
+        return seconds >= 1 && seconds <= (long)MaxWindow.TotalSeconds;
     }
 
     private static bool TryParseTime(string? text, out DateTimeOffset? time)
