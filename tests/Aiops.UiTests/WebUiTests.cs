@@ -177,7 +177,7 @@ public sealed class WebUiTests(UiFixture ui) : IClassFixture<UiFixture>
     }
 
     [Fact]
-    public async Task ChartModule_TicksAndGaps_RoundUtcTicksAndBrokenLines()
+    public async Task ChartModule_TicksLabelsAndGaps_RoundUtcTicksCompactValuesBrokenLines()
     {
         var (page, errors) = await OpenAsync("#/");
 
@@ -192,6 +192,8 @@ public sealed class WebUiTests(UiFixture ui) : IClassFixture<UiFixture>
                 times: c.timeTicks(from, to).ticks.map(t => c.fmtTick(t, to - from)),
                 days: c.timeTicks(from, from + 3 * 86400000).ticks.map(t => c.fmtTick(t, 3 * 86400000)).slice(0, 2),
                 runs: c.segments([0, 1, 2, 3, 10, 11].map(minute), 10000).map(r => r.length),
+                bytes: (t => t.ticks.map(v => c.fmtAxis(v, t.step, Math.max(Math.abs(t.min), Math.abs(t.max)))))(c.niceTicks(7.9e9, 8.0e9)),
+                small: (t => t.ticks.map(v => c.fmtAxis(v, t.step, Math.max(Math.abs(t.min), Math.abs(t.max)))))(c.niceTicks(0, 12000)),
               };
             }
             """);
@@ -201,6 +203,9 @@ public sealed class WebUiTests(UiFixture ui) : IClassFixture<UiFixture>
         Assert.True(flat.Min() < 5 && flat.Max() > 5, "a flat series still gets a range around its value");
         Assert.Equal(["18:10", "18:20", "18:30", "18:40", "18:50", "19:00"], json.GetProperty("times").EnumerateArray().Select(v => v.GetString()));
         Assert.Equal(["11-26 00:00", "11-26 12:00"], json.GetProperty("days").EnumerateArray().Select(v => v.GetString()));
+        // Bytes of memory fit the axis margin with one suffix per axis and enough decimals to tell ticks apart.
+        Assert.Equal(["7.9G", "7.92G", "7.94G", "7.96G", "7.98G", "8G"], json.GetProperty("bytes").EnumerateArray().Select(v => v.GetString()));
+        Assert.Equal(["0", "5k", "10k", "15k"], json.GetProperty("small").EnumerateArray().Select(v => v.GetString()));
         // Minute samples in 10 s buckets are one line; the 7-minute hole breaks it.
         Assert.Equal([4, 2], json.GetProperty("runs").EnumerateArray().Select(v => v.GetInt32()));
         Assert.Empty(errors);

@@ -180,7 +180,11 @@ async function incident(id) {
     const series = m.series.replace(/^host:/, '');
     if (series.includes('.')) bySeries.set(`${m.ci} ${series}`, { ci: m.ci, series });
   }
-  const memberSeries = [...bySeries.values()];
+  // Round robin over the CIs (each CI's first series, then each one's second, …), so the cap never hides a whole CI.
+  const perCi = new Map();
+  for (const m of bySeries.values()) perCi.set(m.ci, [...(perCi.get(m.ci) || []), m]);
+  const memberSeries = [];
+  for (let k = 0; memberSeries.length < bySeries.size; k++) for (const list of perCi.values()) if (list[k]) memberSeries.push(list[k]);
   const first = Math.min(...i.members.map(m => Date.parse(m.first)), Date.parse(i.opened));
   const last = Math.max(...i.members.map(m => Date.parse(m.last)), Date.parse(i.lastEvent));
   const margin = Math.max(30 * 60_000, (last - first) / 4);

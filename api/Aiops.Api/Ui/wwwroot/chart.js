@@ -10,7 +10,7 @@ const TIME_STEPS = [MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30
 /**
  * Round value ticks covering [min, max]: a step of 1, 2 or 5 × 10^k giving at most `count` + 1 ticks, from the
  * first multiple of the step at or below min to the first at or above max.
- * @returns {{ticks: number[], min: number, max: number}}
+ * @returns {{ticks: number[], min: number, max: number, step: number}}
  */
 export function niceTicks(min, max, count = 5) {
   if (!(max > min)) { const pad = Math.abs(min) * 0.1 || 1; min -= pad; max += pad; }
@@ -22,7 +22,7 @@ export function niceTicks(min, max, count = 5) {
   // Rounded to the step's decimals so 0.1 + 0.2 prints as 0.3.
   const decimals = Math.max(0, -Math.floor(Math.log10(step)));
   for (let v = lo; v <= hi + step / 2; v += step) ticks.push(Number(v.toFixed(decimals)));
-  return { ticks, min: lo, max: hi };
+  return { ticks, min: lo, max: hi, step };
 }
 
 /**
@@ -35,6 +35,19 @@ export function timeTicks(fromMs, toMs, maxTicks = 8) {
   const ticks = [];
   for (let t = Math.ceil(fromMs / step) * step; t <= toMs; t += step) ticks.push(t);
   return { ticks, step };
+}
+
+/**
+ * A value tick: large values with an SI suffix (k, M, G, T; bytes of memory would not fit the margin otherwise), with
+ * as many decimals as the tick spacing needs so neighbouring ticks never print alike. `scale` (the axis' largest
+ * magnitude) picks the suffix, so one axis uses one suffix throughout.
+ */
+export function fmtAxis(v, step, scale = Math.abs(v)) {
+  const a = Math.max(Math.abs(scale), Math.abs(step));
+  const [unit, suffix] = a >= 1e12 ? [1e12, 'T'] : a >= 1e9 ? [1e9, 'G'] : a >= 1e6 ? [1e6, 'M'] : a >= 1e4 ? [1e3, 'k'] : [1, ''];
+  const decimals = Math.min(6, Math.max(0, -Math.floor(Math.log10(step / unit) + 1e-9)));
+  const n = Number((v / unit).toFixed(decimals));
+  return n === 0 ? '0' : `${n}${suffix}`;
 }
 
 /** "18:40", or "11-25 18:40" when the ticks are days apart or the window spans days (all UTC). */
@@ -97,7 +110,7 @@ export function seriesChart(data, options = {}) {
   // Axes and grid.
   for (const v of y.ticks) {
     svg.append(h('svg:line', { class: 'grid', x1: m.left, x2: m.left + plotW, y1: sy(v), y2: sy(v) }),
-      h('svg:text', { class: 'tick y', x: m.left - 6, y: sy(v) + 4, 'text-anchor': 'end' }, fmtNum(v)));
+      h('svg:text', { class: 'tick y', x: m.left - 6, y: sy(v) + 4, 'text-anchor': 'end' }, fmtAxis(v, y.step, Math.max(Math.abs(y.min), Math.abs(y.max)))));
   }
   for (const t of xTicks) {
     svg.append(h('svg:line', { class: 'grid', x1: sx(t), x2: sx(t), y1: m.top, y2: m.top + plotH }),
@@ -140,7 +153,10 @@ export function seriesChart(data, options = {}) {
     plot.append(h('svg:path', { class: 'line', d }));
   }
 
-  // Anomalies: flagged buckets as dots on the line, episode onsets as triangles (value at onset).
+  // Anomalies: flagged buckets as dots on the line, episode onsets as triangles just above the line at their time (an
+  // episode's value is not always the series' value: a joint anomaly carries the top series' share of the error).
+  const valueAt = (t, fallback) => (points.length
+    ? points.reduce((best, q) => (Math.abs(q.t - t) < Math.abs(best.t - t) ? q : best), points[0]).v : fallback);
   for (const a of data.anomalies) {
     const t = Date.parse(a.time);
     plot.append(h('svg:circle', { class: 'anomaly mark', cx: sx(t), cy: sy(a.value), r: 4 },
@@ -149,7 +165,7 @@ export function seriesChart(data, options = {}) {
   for (const e of data.episodes) {
     const t = Date.parse(e.time);
     if (!inside(t)) continue;
-    const x = sx(t), yy = Math.min(Math.max(sy(e.value), m.top + 8), m.top + plotH);
+    const x = sx(t), yy = Math.min(Math.max(sy(valueAt(t, e.value)), m.top + 11), m.top + plotH);
     plot.append(h('svg:path', { class: 'anomaly episode', d: `M${x - 6},${yy - 10}L${x + 6},${yy - 10}L${x},${yy - 1}Z` },
       h('svg:title', {}, `Anomaly episode from ${e.time.slice(0, 16).replace('T', ' ')} UTC (${e.detector}): score ${fmtNum(e.score)}, value ${fmtNum(e.value)}`)));
   }
