@@ -123,6 +123,22 @@ public sealed class WebUiTests(UiFixture ui) : IClassFixture<UiFixture>
     }
 
     [Fact]
+    public async Task PredictionsPage_ChartIdInHash_OpensThatChartOnLoadAndNoOther()
+    {
+        var open = await ui.Http.GetFromJsonAsync<JsonElement>("/api/v1/predictions?state=open&ci=leak-host");
+        var id = open[0].GetProperty("id").GetString()!;
+
+        var (page, errors) = await OpenAsync($"#/predictions?chart={Uri.EscapeDataString(id)}");
+        var chart = page.GetByRole(AriaRole.Img, new() { Name = "Chart of leak-host mem.used_percent", Exact = true });
+        await Expect(chart).ToHaveCountAsync(1);
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Chart of leak-host mem.used_percent" })).ToHaveAttributeAsync("aria-expanded", "true");
+
+        var (other, _) = await OpenAsync("#/predictions?chart=no-such-prediction");
+        await Expect(other.Locator("tr.chart-row")).ToHaveCountAsync(0);
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task HostPage_SeriesChartClicked_DrawsTheLastSixHours()
     {
         var (page, errors) = await OpenAsync("#/hosts/leak-host");

@@ -91,8 +91,8 @@ function chartBox(what, options = {}) {
  * A "Chart" toggle for a table row: the first click inserts a row under it holding `makeChart()`, the next removes it.
  * @param {string} label accessible name of the button, e.g. "Chart of leak-host mem.used_percent"
  */
-function chartToggle(label, makeChart) {
-  return h('button', { type: 'button', class: 'secondary small', 'aria-expanded': 'false', 'aria-label': label, onclick: e => {
+function chartToggle(label, makeChart, id) {
+  return h('button', { type: 'button', class: 'secondary small', 'aria-expanded': 'false', 'aria-label': label, 'data-chart-id': id, onclick: e => {
     const button = e.currentTarget;
     const row = button.closest('tr');
     const open = row.nextElementSibling && row.nextElementSibling.classList.contains('chart-row');
@@ -106,6 +106,12 @@ function chartToggle(label, makeChart) {
     button.setAttribute('aria-expanded', 'true');
     button.textContent = 'Hide chart';
   } }, 'Chart');
+}
+
+/** Clicks the chart toggles under `el` whose id is in `ids` (or all of them for "all"); the rows exist before `el` is shown. */
+function openCharts(el, ids) {
+  for (const b of el.querySelectorAll('button[data-chart-id]')) if (ids.has('all') || ids.has(b.dataset.chartId)) b.click();
+  return el;
 }
 
 /** A prediction's trend: from 12 h before its first alert (or last update) to past the end of its ETA interval. */
@@ -175,10 +181,11 @@ async function incident(id) {
 
   // One chart per member series over the incident's span with a margin on each side (a quarter of the span, at least
   // 30 min), so the build-up and the recovery are in view. A joint anomaly names its top series as "host:<series>".
+  // A CI's own series come before those only named by its joint anomaly, which are often what moved least.
   const bySeries = new Map();
-  for (const m of i.members) {
+  for (const m of [...i.members].sort((a, b) => a.series.startsWith('host:') - b.series.startsWith('host:'))) {
     const series = m.series.replace(/^host:/, '');
-    if (series.includes('.')) bySeries.set(`${m.ci} ${series}`, { ci: m.ci, series });
+    if (series.includes('.') && !bySeries.has(`${m.ci} ${series}`)) bySeries.set(`${m.ci} ${series}`, { ci: m.ci, series });
   }
   // Round robin over the CIs (each CI's first series, then each one's second, …), so the cap never hides a whole CI.
   const perCi = new Map();
@@ -252,7 +259,9 @@ async function incident(id) {
 }
 
 // ---------------------------------------------------------------- Predictions
-async function predictions() {
+async function predictions(query) {
+  // #/predictions?chart=<prediction id> (repeatable, or "all") opens those trend charts at once: a bookmarkable view.
+  const opened = new Set(new URLSearchParams(query).getAll('chart'));
   const [open, scorecard] = await load(['/predictions?state=open', '/predictions/scorecard']);
   const rows = scorecard ? [{ ...scorecard.overall, group: 'Overall', kind: 'overall' },
     ...scorecard.byMetric.map(r => ({ ...r, kind: 'metric' })), ...scorecard.byCiType.map(r => ({ ...r, kind: 'CI type' }))] : [];
@@ -260,9 +269,9 @@ async function predictions() {
     h('h1', {}, 'Predictions'),
     h('p', {}, 'What was predicted and what happened, with downloads (HTML, CSV, JSON, Markdown): ',
       link('#/reports', 'predicted-incidents report'), '.'),
-    card('Open predictions', open === null ? h('p', { class: 'empty' }, 'Predictions unavailable.')
-      : table([...predictionColumns, { title: 'Trend', cell: p => chartToggle(`Chart of ${p.entity} ${p.series}`, () => predictionChart(p)) }],
-        [...open].sort(byEta), 'No open predictions.', 'Open predictions')),
+    card('Open predictions', open === null ? h('p', { class: 'empty' }, 'Predictions unavailable.') : openCharts(
+      table([...predictionColumns, { title: 'Trend', cell: p => chartToggle(`Chart of ${p.entity} ${p.series}`, () => predictionChart(p), p.id) }],
+        [...open].sort(byEta), 'No open predictions.', 'Open predictions'), opened)),
     card('Scorecard', table([
       { title: 'Group', cell: r => r.kind === 'overall' ? h('strong', {}, 'Overall') : `${r.group} (${r.kind})` },
       { title: 'Predictions', num: true, cell: r => r.predictions },
@@ -492,7 +501,7 @@ async function reports(query) {
 const routes = [
   [/^#?\/?$/, () => overview()],
   [/^#\/incidents\/(.+)$/, m => incident(decodeURIComponent(m[1]))],
-  [/^#\/predictions$/, () => predictions()],
+  [/^#\/predictions(?:\?(.*))?$/, m => predictions(m[1] || '')],
   [/^#\/hosts$/, () => hosts()],
   [/^#\/hosts\/(.+)$/, m => host(decodeURIComponent(m[1]))],
   [/^#\/cmdb(?:\?(.*))?$/, m => cmdb(m[1] || '')],
