@@ -6,6 +6,7 @@ using Aiops.Api.Features.Hosts;
 using Aiops.Api.Features.Incidents;
 using Aiops.Api.Features.Predictions;
 using Aiops.Api.Features.Reports;
+using Aiops.Api.Features.Series;
 using Aiops.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Builder;
@@ -37,6 +38,7 @@ public static class ApiExtensions
         v1.MapIncidentsApi();
         v1.MapChangesApi();
         v1.MapReportsApi();
+        v1.MapSeriesApi();
         app.MapApiReference();
         return app;
     }

@@ -19,7 +19,9 @@ namespace Aiops.UiTests;
 /// A real silo (start logic as in <c>Aiops.IntegrationTests.SiloFixture</c>) on free loopback ports, writing to the real
 /// InfluxDB that <c>test.sh</c> starts (<c>AIOPS_TEST_INFLUX_URL</c>, default <c>http://127.0.0.1:18086</c>), seeded
 /// through its public inputs: a small CMDB, five correlated anomaly events on the hosts behind one switch (one incident
-/// rooted at the switch, with a ticket sent to a loopback webhook) and a leaking memory series (one open prediction).
+/// rooted at the switch, with a ticket sent to a loopback webhook) with two hours of those hosts' memory, and a leaking
+/// memory series (one open prediction); plus two flagged <c>aiops_anomaly</c> scores of the leak written straight to
+/// InfluxDB, for the prediction chart's markers.
 /// Also a headless Debian chromium (<c>/usr/bin/chromium</c>, installed by <c>scripts/chromium.sh</c>) driven by Playwright.
 /// </summary>
 public class UiFixture : IAsyncLifetime
@@ -224,6 +226,46 @@ public class UiFixture : IAsyncLifetime
             }
         }
 
+        // Two hours of memory of each host behind the switch, jumping from ~45 % to ~80 % a minute before the anomaly
+        // events below: the incident's member charts. 120 points are inside the detectors' probation (300), so these
+        // raise no anomaly events of their own.
+        var hostsBody = new StringBuilder();
+        for (var m = -118; m <= 2; m++)
+        {
+            foreach (var h in new[] { "h1", "h2", "h3", "h4", "h5" })
+            {
+                var v = (m >= -1 ? 80 : 45) + (Gaussian(noise) * 0.8);
+                hostsBody.Append(CultureInfo.InvariantCulture, $"mem,host={h} used_percent={v:0.###} {now + (m * MinuteNs)}\n");
+            }
+        }
+
+        using (var write = await Http.PostAsync("/write", new StringContent(hostsBody.ToString())))
+        {
+            if (write.StatusCode != HttpStatusCode.NoContent)
+            {
+                throw new InvalidOperationException($"/write answered {(int)write.StatusCode}: {await write.Content.ReadAsStringAsync()}");
+            }
+        }
+
+        // Two flagged scores of leak-host in its last hours, written to InfluxDB as the grains write aiops_anomaly (the
+        // leak itself is too smooth for the detector to flag): the prediction chart's anomaly markers. Half a minute off
+        // the samples and under a detector tag of their own, so the grain's own score points never overwrite them.
+        using (var influx = new HttpClient { BaseAddress = new Uri(InfluxUrl) })
+        {
+            var scores = new StringBuilder();
+            foreach (var back in new[] { 150, 149 })
+            {
+                var value = 60 + (1.5 * Math.Max(0, ((LeakMinutes - back) / 60.0) - 24));
+                scores.Append(CultureInfo.InvariantCulture, $"aiops_anomaly,host=leak-host,series=mem.used_percent,detector=seeded score=0.9,value={value:0.###},anomaly=true {startNs + ((LeakMinutes - back) * MinuteNs) + (MinuteNs / 2)}\n");
+            }
+
+            using var write = await influx.PostAsync($"/write?db={Uri.EscapeDataString(Database)}&precision=ns", new StringContent(scores.ToString()));
+            if (write.StatusCode != HttpStatusCode.NoContent)
+            {
+                throw new InvalidOperationException($"InfluxDB /write answered {(int)write.StatusCode}: {await write.Content.ReadAsStringAsync()}");
+            }
+        }
+
         // The five hosts behind the switch degrade within two minutes of each other: one incident rooted at sw1.
         var stream = client.GetStreamProvider(AnomalyStreams.Provider).GetStream<AnomalyEvent>(StreamId.Create(AnomalyStreams.Namespace, AnomalyStreams.AllKey));
         string[] hosts = ["h1", "h2", "h3", "h4", "h5"];
@@ -242,6 +284,20 @@ public class UiFixture : IAsyncLifetime
         }, "one active incident rooted at sw1 with five members");
         await WaitUntilAsync(async () => (await Http.GetFromJsonAsync<JsonElement>("/api/v1/predictions?state=open&ci=leak-host")).GetArrayLength() > 0, "an open prediction for leak-host");
         await WaitUntilAsync(async () => (await Http.GetFromJsonAsync<JsonElement>($"/api/v1/incidents/{IncidentId}")).GetProperty("ticket").ValueKind == JsonValueKind.Object, "the incident's ticket");
+        var window = $"from={Uri.EscapeDataString(UnixNanos.ToTime(now - (120 * MinuteNs)).ToString("O"))}&to={Uri.EscapeDataString(UnixNanos.ToTime(now + (3 * MinuteNs)).ToString("O"))}&step=1m";
+        await WaitUntilAsync(async () =>
+        {
+            foreach (var h in new[] { "h1", "h2", "h3", "h4", "h5" })
+            {
+                var series = await Http.GetFromJsonAsync<JsonElement>($"/api/v1/series?entity={h}&series=mem.used_percent&{window}");
+                if (series.GetProperty("points").GetArrayLength() < 121)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }, "the member hosts' memory in InfluxDB");
     }
 
     private static double Gaussian(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());

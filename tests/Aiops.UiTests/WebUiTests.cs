@@ -63,8 +63,167 @@ public sealed class WebUiTests(UiFixture ui) : IClassFixture<UiFixture>
 
         await Expect(graph.Locator("rect.root")).ToHaveCountAsync(1);
         Assert.True(await graph.Locator("line.edge").CountAsync() >= 5, "an edge from each host to the switch");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task IncidentPage_MemberSeries_DrawsOneChartPerMemberWithLineAndAnomalyMarkers()
+    {
+        var (page, errors) = await OpenAsync($"#/incidents/{ui.IncidentId}");
+
+        // Each host's memory over the incident's span ± 30 min: the line (from InfluxDB) and its episode's marker.
+        foreach (var ci in new[] { "h1", "h2", "h3", "h4", "h5" })
+        {
+            var chart = page.GetByRole(AriaRole.Img, new() { Name = $"Chart of {ci} mem.used_percent", Exact = true });
+            await Expect(chart).ToHaveCountAsync(1);
+            var d = await chart.Locator("path.line").GetAttributeAsync("d") ?? string.Empty;
+            Assert.True(d.Split('L').Length >= 30, $"{ci}: a line through the half hour before the jump and the minutes after it: {d}");
+            await Expect(chart.Locator(".anomaly.episode")).ToHaveCountAsync(1);
+            Assert.True(await chart.Locator("text.tick.x").CountAsync() >= 3, "time ticks on the x axis");
+        }
+
+        // The chart's y axis spans the jump from ~45 % to ~80 %.
+        var ticks = await page.GetByRole(AriaRole.Img, new() { Name = "Chart of h1 mem.used_percent", Exact = true }).Locator("text.tick.y").AllTextContentsAsync();
+        var values = ticks.Select(t => double.Parse(t, CultureInfo.InvariantCulture)).ToList();
+        Assert.True(values.Min() <= 45 && values.Max() >= 80, string.Join(", ", ticks));
 
         await ScreenshotAsync(page, "incident");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task PredictionsPage_TrendChartClicked_DrawsLineThresholdBandEtaIntervalAndMarkers()
+    {
+        var (page, errors) = await OpenAsync("#/predictions");
+        var toggle = page.GetByRole(AriaRole.Button, new() { Name = "Chart of leak-host mem.used_percent" });
+
+        await toggle.ClickAsync();
+
+        var chart = page.GetByRole(AriaRole.Img, new() { Name = "Chart of leak-host mem.used_percent", Exact = true });
+        await Expect(chart).ToHaveCountAsync(1);
+        await Expect(toggle).ToHaveAttributeAsync("aria-expanded", "true");
+        Assert.StartsWith("M", await chart.Locator("path.line").GetAttributeAsync("d") ?? string.Empty, StringComparison.Ordinal);
+        await Expect(chart.Locator("line.threshold")).ToHaveCountAsync(1);
+        await Expect(chart.Locator("text.threshold-label")).ToHaveTextAsync("threshold 95");
+        await Expect(chart.Locator("rect.eta-interval")).ToHaveCountAsync(1);
+        await Expect(chart.Locator("line.eta")).ToHaveCountAsync(1);
+        await Expect(chart.Locator("path.forecast-band")).ToHaveCountAsync(1);
+        // The two seeded flagged scores, half a minute apart: one marker, or two when a bucket boundary falls between.
+        Assert.InRange(await chart.Locator("circle.anomaly").CountAsync(), 1, 2);
+
+        // The threshold line lies above the line's last point: the leak has not crossed yet.
+        var thresholdY = double.Parse(await chart.Locator("line.threshold").GetAttributeAsync("y1") ?? "NaN", CultureInfo.InvariantCulture);
+        var lastY = double.Parse((await chart.Locator("path.line").GetAttributeAsync("d"))!.Split(',')[^1], CultureInfo.InvariantCulture);
+        Assert.True(thresholdY < lastY, $"threshold at y={thresholdY} drawn above the last value at y={lastY}");
+
+        await ScreenshotAsync(page, "predictions");
+        await toggle.ClickAsync();
+        await Expect(chart).ToHaveCountAsync(0);
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task PredictionsPage_ChartIdInHash_OpensThatChartOnLoadAndNoOther()
+    {
+        var open = await ui.Http.GetFromJsonAsync<JsonElement>("/api/v1/predictions?state=open&ci=leak-host");
+        var id = open[0].GetProperty("id").GetString()!;
+
+        var (page, errors) = await OpenAsync($"#/predictions?chart={Uri.EscapeDataString(id)}");
+        var chart = page.GetByRole(AriaRole.Img, new() { Name = "Chart of leak-host mem.used_percent", Exact = true });
+        await Expect(chart).ToHaveCountAsync(1);
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Chart of leak-host mem.used_percent" })).ToHaveAttributeAsync("aria-expanded", "true");
+
+        var (other, _) = await OpenAsync("#/predictions?chart=no-such-prediction");
+        await Expect(other.Locator("tr.chart-row")).ToHaveCountAsync(0);
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task HostPage_SeriesChartClicked_DrawsTheLastSixHours()
+    {
+        var (page, errors) = await OpenAsync("#/hosts/leak-host");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Chart of leak-host mem.used_percent" }).ClickAsync();
+
+        var chart = page.GetByRole(AriaRole.Img, new() { Name = "Chart of leak-host mem.used_percent", Exact = true });
+        await Expect(chart).ToHaveCountAsync(1);
+        var d = await chart.Locator("path.line").GetAttributeAsync("d") ?? string.Empty;
+        Assert.True(d.Split('L').Length >= 300, $"six hours of minute samples, a point each: {d.Length} characters");
+        await Expect(chart.Locator("text.axis-label")).ToHaveTextAsync("UTC");
+        await ScreenshotAsync(page, "host");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task IncidentPage_SeriesApiFails_ShowsProblemInEachChartBoxAndRestOfPage()
+    {
+        var (page, errors) = await ui.NewPageAsync();
+        await page.RouteAsync("**/api/v1/series?**", route => route.FulfillAsync(new()
+        {
+            Status = 503,
+            ContentType = "application/problem+json",
+            Body = """{"title":"InfluxDB unavailable","status":503,"detail":"InfluxDB at http://127.0.0.1:1 cannot be reached"}""",
+        }));
+        await page.GotoAsync($"{ui.BaseUrl}/#/incidents/{ui.IncidentId}");
+
+        var failures = page.Locator(".chart-box .chart-error");
+        await Expect(failures).ToHaveCountAsync(5);
+        await Expect(failures.First).ToContainTextAsync("InfluxDB at http://127.0.0.1:1 cannot be reached");
+        await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Root-cause ranking" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToBeHiddenAsync();
+        Assert.DoesNotContain(errors, e => !e.Contains("503", StringComparison.Ordinal)); // the browser logs the refused call itself
+    }
+
+    [Fact]
+    public async Task ChartModule_NoPointsAndNoForecast_ShowsEmptyStateInsteadOfChart()
+    {
+        var (page, errors) = await OpenAsync("#/");
+
+        var text = await page.EvaluateAsync<string>("""
+            async () => {
+              const { seriesChart } = await import('/ui/chart.js');
+              const el = seriesChart({ entity: 'h9', series: 'mem.used_percent', from: '2026-11-25T00:00:00Z', to: '2026-11-25T06:00:00Z',
+                stepSeconds: 60, points: [], anomalies: [], episodes: [], forecast: [] });
+              return `${el.tagName}|${el.textContent}`;
+            }
+            """);
+
+        Assert.Equal("P|No data in InfluxDB for h9 mem.used_percent in this window.", text);
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task ChartModule_TicksLabelsAndGaps_RoundUtcTicksCompactValuesBrokenLines()
+    {
+        var (page, errors) = await OpenAsync("#/");
+
+        var json = await page.EvaluateAsync<JsonElement>("""
+            async () => {
+              const c = await import('/ui/chart.js');
+              const from = Date.parse('2026-11-25T18:07:00Z'), to = Date.parse('2026-11-25T19:09:00Z');
+              const minute = s => ({ t: s * 60000, v: 1 });
+              return {
+                values: c.niceTicks(43.2, 81.7).ticks,
+                flat: c.niceTicks(5, 5).ticks,
+                times: c.timeTicks(from, to).ticks.map(t => c.fmtTick(t, to - from)),
+                days: c.timeTicks(from, from + 3 * 86400000).ticks.map(t => c.fmtTick(t, 3 * 86400000)).slice(0, 2),
+                runs: c.segments([0, 1, 2, 3, 10, 11].map(minute), 10000).map(r => r.length),
+                bytes: (t => t.ticks.map(v => c.fmtAxis(v, t.step, Math.max(Math.abs(t.min), Math.abs(t.max)))))(c.niceTicks(7.9e9, 8.0e9)),
+                small: (t => t.ticks.map(v => c.fmtAxis(v, t.step, Math.max(Math.abs(t.min), Math.abs(t.max)))))(c.niceTicks(0, 12000)),
+              };
+            }
+            """);
+
+        Assert.Equal([40.0, 50, 60, 70, 80, 90], json.GetProperty("values").EnumerateArray().Select(v => v.GetDouble()));
+        var flat = json.GetProperty("flat").EnumerateArray().Select(v => v.GetDouble()).ToList();
+        Assert.True(flat.Min() < 5 && flat.Max() > 5, "a flat series still gets a range around its value");
+        Assert.Equal(["18:10", "18:20", "18:30", "18:40", "18:50", "19:00"], json.GetProperty("times").EnumerateArray().Select(v => v.GetString()));
+        Assert.Equal(["11-26 00:00", "11-26 12:00"], json.GetProperty("days").EnumerateArray().Select(v => v.GetString()));
+        // Bytes of memory fit the axis margin with one suffix per axis and enough decimals to tell ticks apart.
+        Assert.Equal(["7.9G", "7.92G", "7.94G", "7.96G", "7.98G", "8G"], json.GetProperty("bytes").EnumerateArray().Select(v => v.GetString()));
+        Assert.Equal(["0", "5k", "10k", "15k"], json.GetProperty("small").EnumerateArray().Select(v => v.GetString()));
+        // Minute samples in 10 s buckets are one line; the 7-minute hole breaks it.
+        Assert.Equal([4, 2], json.GetProperty("runs").EnumerateArray().Select(v => v.GetInt32()));
         Assert.Empty(errors);
     }
 
@@ -124,8 +283,6 @@ public sealed class WebUiTests(UiFixture ui) : IClassFixture<UiFixture>
         await Expect(open.GetByRole(AriaRole.Cell).Nth(2)).ToHaveTextAsync("95"); // the threshold
         var scorecard = page.GetByRole(AriaRole.Table, new() { Name = "Prediction scorecard" });
         await Expect(scorecard.GetByRole(AriaRole.Row).Nth(1)).ToContainTextAsync("Overall");
-
-        await ScreenshotAsync(page, "predictions");
         Assert.Empty(errors);
     }
 
@@ -242,8 +399,6 @@ public sealed class WebUiTests(UiFixture ui) : IClassFixture<UiFixture>
         var host = await ui.Http.GetFromJsonAsync<JsonElement>("/api/v1/hosts/leak-host");
         var latest = host.GetProperty("series").EnumerateArray().Single(s => s.GetProperty("series").GetString() == "mem.used_percent").GetProperty("value").GetDouble();
         await Expect(series.GetByRole(AriaRole.Cell).Nth(1)).ToHaveTextAsync(FormatLikeUi(latest));
-
-        await ScreenshotAsync(page, "host");
         Assert.Empty(errors);
     }
 

@@ -2,9 +2,13 @@
 // shows its problem-details `detail` in the alert box above and leaves the rest of the page usable.
 import { api, download, h, table, link, badge, card, fmtTime, fmtDuration, fmtPct, fmtNum, enc } from './lib.js';
 import { memberGraph } from './graph.js';
+import { seriesChart, chartLegend } from './chart.js';
 
 const view = document.getElementById('view');
 const errorBox = document.getElementById('error');
+
+/** Most member-series charts an incident page draws (each is one API call and one InfluxDB query). */
+const MAX_INCIDENT_CHARTS = 12;
 
 /** Predictions whose ETA lies within this horizon of their last update count as "in the next 24 h". */
 const HORIZON_MS = 24 * 3600 * 1000;
@@ -54,6 +58,71 @@ const predictionColumns = [
   { title: 'Interval', cell: intervalCell },
   { title: 'Probability', num: true, cell: p => fmtPct(p.probability) },
 ];
+
+// ---------------------------------------------------------------- Charts
+/** The API refuses windows over 31 days; charts keep a minute inside that. */
+const MAX_WINDOW_MS = 31 * 24 * 3600 * 1000 - 60_000;
+const isoMs = ms => new Date(ms).toISOString();
+
+/**
+ * A box that loads GET /series for one series and draws it. It is returned at once (the page does not wait for
+ * InfluxDB); a failure shows inside the box, so one unavailable chart leaves the rest of the page as it is.
+ * @param {{entity: string, series: string, kind?: string, from: number, to: number, title?: string}} what window in ms
+ * @param {object} options seriesChart options (threshold, eta, etaLow, etaHigh)
+ */
+function chartBox(what, options = {}) {
+  const title = h('h3', {}, what.title || `${what.entity} · ${what.series}`);
+  const box = h('div', { class: 'chart-box', 'data-entity': what.entity, 'data-series': what.series, 'aria-busy': 'true' },
+    title, h('p', { class: 'muted' }, 'Loading chart…'));
+  const from = Math.max(what.from, what.to - MAX_WINDOW_MS);
+  const q = new URLSearchParams({ entity: what.entity, series: what.series, from: isoMs(from), to: isoMs(what.to) });
+  if (what.kind === 'host' || what.kind === 'ci') q.set('kind', what.kind);
+  api(`/series?${q}`).then(
+    data => {
+      const chart = seriesChart(data, { label: `${what.entity} ${what.series}`, ...options });
+      box.replaceChildren(title, chart, chart.tagName === 'P' ? '' : chartLegend(data, options));
+    },
+    err => box.replaceChildren(title, h('p', { class: 'chart-error' }, `Chart unavailable: ${err.message}`)))
+    .finally(() => box.removeAttribute('aria-busy'));
+  return box;
+}
+
+/**
+ * A "Chart" toggle for a table row: the first click inserts a row under it holding `makeChart()`, the next removes it.
+ * @param {string} label accessible name of the button, e.g. "Chart of leak-host mem.used_percent"
+ */
+function chartToggle(label, makeChart, id) {
+  return h('button', { type: 'button', class: 'secondary small', 'aria-expanded': 'false', 'aria-label': label, 'data-chart-id': id, onclick: e => {
+    const button = e.currentTarget;
+    const row = button.closest('tr');
+    const open = row.nextElementSibling && row.nextElementSibling.classList.contains('chart-row');
+    if (open) {
+      row.nextElementSibling.remove();
+      button.setAttribute('aria-expanded', 'false');
+      button.textContent = 'Chart';
+      return;
+    }
+    row.after(h('tr', { class: 'chart-row' }, h('td', { colspan: row.children.length }, makeChart())));
+    button.setAttribute('aria-expanded', 'true');
+    button.textContent = 'Hide chart';
+  } }, 'Chart');
+}
+
+/** Clicks the chart toggles under `el` whose id is in `ids` (or all of them for "all"); the rows exist before `el` is shown. */
+function openCharts(el, ids) {
+  for (const b of el.querySelectorAll('button[data-chart-id]')) if (ids.has('all') || ids.has(b.dataset.chartId)) b.click();
+  return el;
+}
+
+/** A prediction's trend: from 12 h before its first alert (or last update) to past the end of its ETA interval. */
+function predictionChart(p) {
+  const updated = Date.parse(p.updated);
+  const end = Math.max(updated, Date.parse(p.etaHigh || p.eta || p.updated) || updated);
+  const to = end + Math.max(3600_000, (end - updated) * 0.1);
+  const from = Math.min(Date.parse(p.firstAlert) || updated, updated) - 12 * 3600_000;
+  return chartBox({ entity: p.entity, series: p.series, kind: p.kind, from, to },
+    { threshold: p.threshold, eta: p.eta, etaLow: p.etaLow, etaHigh: p.etaHigh, width: 900, height: 260 });
+}
 
 const byEta = (a, b) => new Date(a.eta || 8.64e15) - new Date(b.eta || 8.64e15);
 
@@ -109,6 +178,28 @@ async function incident(id) {
   } }, h('label', { for: 'comment-text' }, 'Comment', comment), h('button', { type: 'submit' }, 'Add comment'));
 
   const memberCis = [...new Set(i.members.map(m => m.ci))];
+
+  // One chart per member series over the incident's span with a margin on each side (a quarter of the span, at least
+  // 30 min), so the build-up and the recovery are in view. A joint anomaly names its top series as "host:<series>".
+  // A CI's own series come before those only named by its joint anomaly, which are often what moved least.
+  const bySeries = new Map();
+  for (const m of [...i.members].sort((a, b) => a.series.startsWith('host:') - b.series.startsWith('host:'))) {
+    const series = m.series.replace(/^host:/, '');
+    if (series.includes('.') && !bySeries.has(`${m.ci} ${series}`)) bySeries.set(`${m.ci} ${series}`, { ci: m.ci, series });
+  }
+  // Round robin over the CIs (each CI's first series, then each one's second, …), so the cap never hides a whole CI.
+  const perCi = new Map();
+  for (const m of bySeries.values()) perCi.set(m.ci, [...(perCi.get(m.ci) || []), m]);
+  const memberSeries = [];
+  for (let k = 0; memberSeries.length < bySeries.size; k++) for (const list of perCi.values()) if (list[k]) memberSeries.push(list[k]);
+  const first = Math.min(...i.members.map(m => Date.parse(m.first)), Date.parse(i.opened));
+  const last = Math.max(...i.members.map(m => Date.parse(m.last)), Date.parse(i.lastEvent));
+  const margin = Math.max(30 * 60_000, (last - first) / 4);
+  const shown = memberSeries.slice(0, MAX_INCIDENT_CHARTS);
+  const charts = card(`Member series (${fmtTime(isoMs(first - margin))} – ${fmtTime(isoMs(last + margin))})`,
+    shown.length ? h('div', { class: 'charts' }, shown.map(m => chartBox({ entity: m.ci, series: m.series, from: first - margin, to: last + margin })))
+      : h('p', { class: 'empty' }, 'No member series to chart.'),
+    memberSeries.length > shown.length ? h('p', { class: 'muted' }, `The first ${shown.length} of ${memberSeries.length} member series are shown.`) : null);
   const topScore = Math.max(1e-9, ...i.rootCauses.map(r => r.score));
   const notes = [];
   if (i.suppressed) notes.push(h('p', {}, 'Suppressed: every member is inside a maintenance window, so this incident does not page.'));
@@ -141,6 +232,7 @@ async function incident(id) {
       ], i.rootCauses, 'No root-cause candidates.', 'Root-cause ranking')),
       card('Member CIs', relations ? memberGraph([...memberCis, ...i.rootCauses.slice(0, 3).map(r => r.ci)], i.rootCi, relations)
         : h('p', { class: 'empty' }, 'Relations unavailable.'))),
+    charts,
     card('Members', table([
       { title: 'CI', cell: m => link(`#/hosts/${enc(m.ci)}`, m.ci) },
       { title: 'Series', cell: m => m.series },
@@ -167,7 +259,9 @@ async function incident(id) {
 }
 
 // ---------------------------------------------------------------- Predictions
-async function predictions() {
+async function predictions(query) {
+  // #/predictions?chart=<prediction id> (repeatable, or "all") opens those trend charts at once: a bookmarkable view.
+  const opened = new Set(new URLSearchParams(query).getAll('chart'));
   const [open, scorecard] = await load(['/predictions?state=open', '/predictions/scorecard']);
   const rows = scorecard ? [{ ...scorecard.overall, group: 'Overall', kind: 'overall' },
     ...scorecard.byMetric.map(r => ({ ...r, kind: 'metric' })), ...scorecard.byCiType.map(r => ({ ...r, kind: 'CI type' }))] : [];
@@ -175,8 +269,9 @@ async function predictions() {
     h('h1', {}, 'Predictions'),
     h('p', {}, 'What was predicted and what happened, with downloads (HTML, CSV, JSON, Markdown): ',
       link('#/reports', 'predicted-incidents report'), '.'),
-    card('Open predictions', open === null ? h('p', { class: 'empty' }, 'Predictions unavailable.')
-      : table(predictionColumns, [...open].sort(byEta), 'No open predictions.', 'Open predictions')),
+    card('Open predictions', open === null ? h('p', { class: 'empty' }, 'Predictions unavailable.') : openCharts(
+      table([...predictionColumns, { title: 'Trend', cell: p => chartToggle(`Chart of ${p.entity} ${p.series}`, () => predictionChart(p), p.id) }],
+        [...open].sort(byEta), 'No open predictions.', 'Open predictions'), opened)),
     card('Scorecard', table([
       { title: 'Group', cell: r => r.kind === 'overall' ? h('strong', {}, 'Overall') : `${r.group} (${r.kind})` },
       { title: 'Predictions', num: true, cell: r => r.predictions },
@@ -218,6 +313,11 @@ async function host(name) {
       { title: 'At', cell: s => fmtTime(s.time) },
       { title: 'Samples', num: true, cell: s => s.count },
       { title: 'Rate /s', num: true, cell: s => fmtNum(s.ratePerSecond, 3) },
+      // The 6 h up to the series' newest sample (event time, so replayed data charts too).
+      { title: 'Chart', cell: s => chartToggle(`Chart of ${x.host} ${s.series}`, () => {
+        const to = Date.parse(s.time) + 60_000;
+        return chartBox({ entity: x.host, series: s.series, kind: 'host', from: to - 6 * 3600_000, to }, { width: 900, height: 240 });
+      }) },
     ], x.series, 'No series yet.', 'Series'))];
 }
 
@@ -401,7 +501,7 @@ async function reports(query) {
 const routes = [
   [/^#?\/?$/, () => overview()],
   [/^#\/incidents\/(.+)$/, m => incident(decodeURIComponent(m[1]))],
-  [/^#\/predictions$/, () => predictions()],
+  [/^#\/predictions(?:\?(.*))?$/, m => predictions(m[1] || '')],
   [/^#\/hosts$/, () => hosts()],
   [/^#\/hosts\/(.+)$/, m => host(decodeURIComponent(m[1]))],
   [/^#\/cmdb(?:\?(.*))?$/, m => cmdb(m[1] || '')],
