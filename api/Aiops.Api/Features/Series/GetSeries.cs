@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Aiops.Abstractions;
 using Aiops.Abstractions.Models;
+using Aiops.ServiceDefaults;
 using Mediator;
 using Microsoft.Extensions.Configuration;
 
@@ -39,7 +40,7 @@ public sealed class GetSeriesHandler(IHttpClientFactory httpFactory, IConfigurat
 
     public async ValueTask<SeriesDto> Handle(GetSeriesQuery q, CancellationToken cancellationToken)
     {
-        var options = configuration.GetSection(InfluxQueryOptions.Section).Get<InfluxQueryOptions>() ?? new InfluxQueryOptions();
+        var options = configuration.GetSection(InfluxConnectionOptions.Section).Get<InfluxConnectionOptions>() ?? new InfluxConnectionOptions();
         var reader = new InfluxReader(httpFactory.CreateClient(HttpClientName), options);
         var rp = string.IsNullOrEmpty(options.RetentionPolicy) ? string.Empty : InfluxQl.Identifier(options.RetentionPolicy) + ".";
         var measurement = rp + InfluxQl.Identifier(q.Series.Measurement);

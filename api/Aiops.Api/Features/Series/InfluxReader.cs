@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Aiops.ServiceDefaults;
 
 namespace Aiops.Api.Features.Series;
 
@@ -17,7 +18,7 @@ public sealed record InfluxSeries(IReadOnlyDictionary<string, string> Tags, IRea
 /// Runs InfluxQL statements over <c>/query</c> (GET: read-only statements) with <c>epoch=ns</c> and the configured
 /// credentials, and returns each statement's series.
 /// </summary>
-public sealed class InfluxReader(HttpClient http, InfluxQueryOptions options)
+public sealed class InfluxReader(HttpClient http, InfluxConnectionOptions options)
 {
     /// <summary>Longest one query may take before InfluxDB counts as unavailable (default 10 s).</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
