@@ -59,6 +59,9 @@ public sealed class ThresholdPredictor
     // intervals from the raw model held the crossing only ~68 % of the time in evaluation.
     private const double IntervalCalibration = 1.5;
     private const double ProfileAlpha = 0.35;
+    internal static readonly double KnobAh = double.Parse(Environment.GetEnvironmentVariable("AIOPS_AH") ?? "1000", System.Globalization.CultureInfo.InvariantCulture);
+    internal static readonly double KnobB = double.Parse(Environment.GetEnvironmentVariable("AIOPS_B") ?? "1000", System.Globalization.CultureInfo.InvariantCulture);
+    internal static readonly double KnobC = double.Parse(Environment.GetEnvironmentVariable("AIOPS_C") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
     private static readonly long MinMaterialShiftMs = (long)TimeSpan.FromMinutes(30).TotalMilliseconds;
 
     private readonly ThresholdPolicy _policy;
@@ -426,7 +429,7 @@ public sealed class ThresholdPredictor
             // Raise only when even the late end of the interval lies within the horizon: an alert whose crossing
             // may come after the horizon is not yet actionable.
             bool raise = f is { } g && g.Probability >= _policy.MinProbability && lead >= 5 * 60_000
-                && g.RaiseHighMs - nowMs <= horizonMs && drift <= MaxRaiseDrift;
+                && g.RaiseHighMs - nowMs <= horizonMs && drift <= MaxRaiseDrift && lead <= (g.StepGrowth ? KnobB : KnobAh) * 3_600_000;
             if (!raise)
             {
                 _confirm = 0;
@@ -463,7 +466,8 @@ public sealed class ThresholdPredictor
         ForecastResult fc = f!.Value;
         long remaining = Math.Max(0, _current.EtaUnixMs - nowMs);
         long shift = Math.Abs(fc.EtaMs - _current.EtaUnixMs);
-        if (shift > Math.Max(remaining / 4, MinMaterialShiftMs))
+        bool outside = fc.EtaMs < _current.LowUnixMs || fc.EtaMs > _current.HighUnixMs;
+        if (shift > Math.Max(remaining / 4, MinMaterialShiftMs) && (KnobC == 0 || outside))
         {
             _current = ToPrediction(nowMs, fc);
             return new PredictionChange(PredictionChangeKind.Updated, _current);
@@ -514,7 +518,7 @@ public sealed class ThresholdPredictor
         new(nowMs, f.EtaMs, f.LowMs, f.HighMs, Math.Round(f.Probability, 3));
 
     /// <param name="RaiseHighMs">Late end of the uncalibrated model interval: the raise rule's "surely within the horizon".</param>
-    private readonly record struct ForecastResult(long EtaMs, long LowMs, long HighMs, long RaiseHighMs, double Probability);
+    private readonly record struct ForecastResult(long EtaMs, long LowMs, long HighMs, long RaiseHighMs, double Probability, bool StepGrowth);
 
     private ForecastResult? Project(long nowMs, long nowIdx)
     {
@@ -793,7 +797,7 @@ public sealed class ThresholdPredictor
         eta = Math.Max(eta, nowMs + 60_000);
         low = Math.Max(Math.Min(low, eta), nowMs);
         high = Math.Max(high, eta);
-        return new ForecastResult(eta, low, high, Math.Max(raiseHigh, eta), Normal.CDF(0, 1, bestZ));
+        return new ForecastResult(eta, low, high, Math.Max(raiseHigh, eta), Normal.CDF(0, 1, bestZ), stepGrowth);
     }
 
     /// <summary>
