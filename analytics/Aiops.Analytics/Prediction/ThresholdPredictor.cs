@@ -27,9 +27,10 @@ namespace Aiops.Analytics.Prediction;
 /// <item>Uncertainty: residual scale inflated for autocorrelation, slope standard error and a 40 % model-error
 /// floor on the slope. The probability is the best z-score of "projection above threshold" within the horizon;
 /// the reported ETA interval is the model interval widened 1.5× (calibration).</item>
-/// <item>Alerting: raise only when confident, within the horizon, with a non-receding ETA over the last hour and
-/// three agreeing buckets; update on material ETA moves; withdraw with hysteresis; stay quiet for one horizon
-/// after the series was at the threshold (an incident, not a prediction).</item>
+/// <item>Alerting: raise only when confident, with the ETA within the alert horizon (default 6 h, 12 h for step
+/// growth; <see cref="ThresholdPolicy.Horizon"/> is the outer bound), a non-receding ETA over the last hour and
+/// three agreeing buckets; update when the ETA moves materially and out of the standing interval; withdraw with
+/// hysteresis; stay quiet for one horizon after the series was at the threshold (an incident, not a prediction).</item>
 /// <item>Forecast (<see cref="TryForecast"/>): the same trend model, evaluated at any horizon with an
 /// <see cref="ThresholdPolicy.IntervalLevel"/> band, for the <c>aiops_forecast</c> series; it never changes a prediction.</item>
 /// </list>
@@ -59,9 +60,6 @@ public sealed class ThresholdPredictor
     // intervals from the raw model held the crossing only ~68 % of the time in evaluation.
     private const double IntervalCalibration = 1.5;
     private const double ProfileAlpha = 0.35;
-    internal static readonly double KnobAh = double.Parse(Environment.GetEnvironmentVariable("AIOPS_AH") ?? "1000", System.Globalization.CultureInfo.InvariantCulture);
-    internal static readonly double KnobB = double.Parse(Environment.GetEnvironmentVariable("AIOPS_B") ?? "1000", System.Globalization.CultureInfo.InvariantCulture);
-    internal static readonly double KnobC = double.Parse(Environment.GetEnvironmentVariable("AIOPS_C") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
     private static readonly long MinMaterialShiftMs = (long)TimeSpan.FromMinutes(30).TotalMilliseconds;
 
     private readonly ThresholdPolicy _policy;
@@ -69,6 +67,8 @@ public sealed class ThresholdPredictor
     private readonly int _slotsPerDay;
     private readonly int _capacity;
     private readonly double _z;
+    private readonly long _alertHorizonMs;
+    private readonly long _stepAlertHorizonMs;
 
     // Ring of closed bucket medians (index = time / bucket width).
     private readonly long[] _ringIdx;
@@ -146,6 +146,9 @@ public sealed class ThresholdPredictor
         _y = new double[_capacity];
         _tmp = new double[_capacity];
         _z = Normal.InvCDF(0, 1, 0.5 + policy.IntervalLevel / 2);
+        long horizon = (long)policy.Horizon.TotalMilliseconds;
+        _alertHorizonMs = Math.Min(horizon, (long)policy.AlertHorizon.TotalMilliseconds);
+        _stepAlertHorizonMs = Math.Min(horizon, 2 * (long)policy.AlertHorizon.TotalMilliseconds);
     }
 
     /// <summary>The standing prediction, or null.</summary>
@@ -164,7 +167,8 @@ public sealed class ThresholdPredictor
     /// <summary>
     /// Feeds one sample. Samples not after the previous one and non-finite values are ignored (no look-back
     /// rewrite). Returns a change when a prediction is raised, changed materially (ETA moved by more than
-    /// 25 % of the remaining lead and more than 30 min) or withdrawn; null otherwise.
+    /// 25 % of the remaining lead and more than 30 min, and out of the standing [low, high] interval) or
+    /// withdrawn; null otherwise.
     /// </summary>
     public PredictionChange? Update(long timestampUnixMs, double value)
     {
@@ -426,10 +430,14 @@ public sealed class ThresholdPredictor
 
         if (_current is null)
         {
-            // Raise only when even the late end of the interval lies within the horizon: an alert whose crossing
-            // may come after the horizon is not yet actionable.
+            // Raise only when even the late end of the interval lies within the horizon (an alert whose crossing
+            // may come after the horizon is not yet actionable) and the ETA itself within the alert horizon: the
+            // chance that a restart, a plateau or a short seasonal peak intervenes grows with the distance, so a
+            // far crossing is forecast but not paged. Step growth gets twice the alert horizon: its crossing comes
+            // with a jump at a random time, often well before the average-rate ETA.
+            long alertHorizon = f is { StepGrowth: true } ? _stepAlertHorizonMs : _alertHorizonMs;
             bool raise = f is { } g && g.Probability >= _policy.MinProbability && lead >= 5 * 60_000
-                && g.RaiseHighMs - nowMs <= horizonMs && drift <= MaxRaiseDrift && lead <= (g.StepGrowth ? KnobB : KnobAh) * 3_600_000;
+                && g.RaiseHighMs - nowMs <= horizonMs && drift <= MaxRaiseDrift && lead <= alertHorizon;
             if (!raise)
             {
                 _confirm = 0;
@@ -466,8 +474,10 @@ public sealed class ThresholdPredictor
         ForecastResult fc = f!.Value;
         long remaining = Math.Max(0, _current.EtaUnixMs - nowMs);
         long shift = Math.Abs(fc.EtaMs - _current.EtaUnixMs);
+        // Update only when the new ETA both moved materially and left the standing interval: an ETA wandering
+        // inside [low, high] is what the interval already said, and every update row is an alert of its own.
         bool outside = fc.EtaMs < _current.LowUnixMs || fc.EtaMs > _current.HighUnixMs;
-        if (shift > Math.Max(remaining / 4, MinMaterialShiftMs) && (KnobC == 0 || outside))
+        if (shift > Math.Max(remaining / 4, MinMaterialShiftMs) && outside)
         {
             _current = ToPrediction(nowMs, fc);
             return new PredictionChange(PredictionChangeKind.Updated, _current);
@@ -518,6 +528,7 @@ public sealed class ThresholdPredictor
         new(nowMs, f.EtaMs, f.LowMs, f.HighMs, Math.Round(f.Probability, 3));
 
     /// <param name="RaiseHighMs">Late end of the uncalibrated model interval: the raise rule's "surely within the horizon".</param>
+    /// <param name="StepGrowth">The trend was judged step growth (jumps between flat stretches).</param>
     private readonly record struct ForecastResult(long EtaMs, long LowMs, long HighMs, long RaiseHighMs, double Probability, bool StepGrowth);
 
     private ForecastResult? Project(long nowMs, long nowIdx)
@@ -597,13 +608,21 @@ public sealed class ThresholdPredictor
 
         // Step growth (disk usage jumping when batches land): 8 h hold one or two steps and the slope flips
         // between 0 and a jump. Over the whole window (≤ 24 h) the steps average out; curvature means nothing.
-        bool stepGrowth = StepLike(recentStart, n, DifferenceNoise(n)) && _x[n - 1] - _x[0] >= RecentHours + 4;
+        // Checked on the whole window too: 8 h may hold a single jump (or none) between long flat stretches.
+        double diffNoise = DifferenceNoise(n);
+        bool stepGrowth = (StepLike(recentStart, n, diffNoise) || StepLike(0, n, diffNoise)) && _x[n - 1] - _x[0] >= RecentHours + 4;
         if (stepGrowth)
         {
             recentStart = 0;
         }
 
         double bRecent = FitSlope(recentStart, n);
+        if (stepGrowth)
+        {
+            // Theil–Sen is the median pairwise slope: with long flat stretches between few jumps most pairs lie
+            // on one flat stretch and it returns ~0. The rise over the window is the step process's rate.
+            bRecent = Math.Max(bRecent, EndpointSlope(n));
+        }
         (double resSigma, double infl) = Residuals(recentStart, n, bRecent);
         double sigma = resSigma * infl;
         double seRecent = SlopeSe(recentStart, n, sigma);
@@ -958,6 +977,30 @@ public sealed class ThresholdPredictor
         }
 
         return RobustStats.TheilSen(xs, ys, _pairs);
+    }
+
+    /// <summary>Long-run rate of a step series: the median of the last 2 h minus the median of the first 2 h of the
+    /// window, over the time between them. Theil–Sen sees flat stretches between jumps and returns ~0.</summary>
+    private double EndpointSlope(int n)
+    {
+        int a = 0;
+        while (a < n && _x[a] - _x[0] < 2)
+        {
+            _tmp[a] = _y[a];
+            a++;
+        }
+
+        double first = RobustStats.Median(_tmp.AsSpan(0, a));
+        double xa = 0.5 * (_x[0] + _x[a - 1]);
+        int m = 0;
+        for (int j = n - 1; j >= 0 && _x[n - 1] - _x[j] < 2; j--)
+        {
+            _tmp[m++] = _y[j];
+        }
+
+        double last = RobustStats.Median(_tmp.AsSpan(0, m));
+        double xb = 0.5 * (_x[n - 1] + _x[n - m]);
+        return xb - xa > 1 ? (last - first) / (xb - xa) : 0;
     }
 
     private static readonly double[] TauGridHours = [1, 2, 3, 5, 8, 12, 20];
