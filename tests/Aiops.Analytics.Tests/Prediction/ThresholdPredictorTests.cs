@@ -48,6 +48,62 @@ public class ThresholdPredictorTests
     }
 
     [Fact]
+    public void Update_SlowLeakWithFarEta_RaisesOnlyOnceTheEtaIsWithinTheAlertHorizon()
+    {
+        // 40 % + 1 %/h: reaches 95 at 55 h. The trend is clear from ~10 h on, but the crossing is paged only
+        // once its ETA is within the default 6 h alert horizon.
+        var p = new ThresholdPredictor(new ThresholdPolicy(95));
+        List<(long Time, PredictionChange Change)> changes = Feed(p, h => 40 + h, 54, 0.5, 3);
+
+        (long time, PredictionChange raised) = changes.First(c => c.Change.Kind == PredictionChangeKind.Raised);
+        long etaLead = raised.Prediction!.EtaUnixMs - time;
+        Assert.True(etaLead <= 6 * Hour, $"ETA {etaLead / (double)Hour:0.0} h ahead at the raise; {Describe(changes)}");
+        long lead = Start + 55 * Hour - time;
+        Assert.True(lead >= 3 * Hour, $"lead {lead / (double)Hour:0.0} h; {Describe(changes)}");
+    }
+
+    [Fact]
+    public void Update_LongerAlertHorizon_RaisesEarlier()
+    {
+        var policy = new ThresholdPolicy(95);
+        var shortP = new ThresholdPredictor(policy);
+        var longP = new ThresholdPredictor(policy with { AlertHorizon = TimeSpan.FromHours(24) });
+        long shortRaise = Feed(shortP, h => 40 + h, 54, 0.5, 4).First(c => c.Change.Kind == PredictionChangeKind.Raised).Time;
+        long longRaise = Feed(longP, h => 40 + h, 54, 0.5, 4).First(c => c.Change.Kind == PredictionChangeKind.Raised).Time;
+
+        Assert.True(longRaise < shortRaise - 3 * Hour, $"24 h alert horizon raised at {(longRaise - Start) / (double)Hour:0.0} h, 6 h at {(shortRaise - Start) / (double)Hour:0.0} h");
+    }
+
+    [Fact]
+    public void Update_FlatDayThenSteadyClimb_PredictionStandsThreeHoursBeforeCrossing()
+    {
+        // The live integration scenario: a day at 60 %, then +1.5 points an hour; 95 is crossed at 24 + 35/1.5 h.
+        var p = new ThresholdPredictor(new ThresholdPolicy(95));
+        double crossingHours = 24 + 35 / 1.5;
+        List<(long Time, PredictionChange Change)> changes = Feed(p, h => 60 + 1.5 * Math.Max(0, h - 24), crossingHours - 3, 0.7, 5);
+
+        Assert.NotNull(p.Current);
+        Assert.True(p.Current!.EtaUnixMs > Start + (long)((crossingHours - 3) * Hour), Describe(changes));
+    }
+
+    [Fact]
+    public void Update_StepGrowthWithLongFlatStretches_RaisesBeforeCrossing()
+    {
+        // Disk usage jumping 6 points every 8 h (flat in between) from 50: 90 is crossed by the 7th jump at 56 h.
+        // Theil–Sen over such a window sees mostly flat pairs; the step rule must still find the rate.
+        var p = new ThresholdPredictor(new ThresholdPolicy(90));
+        List<(long Time, PredictionChange Change)> changes = Feed(p, h => 50 + 6 * Math.Floor(h / 8), 55.9, 0.1, 6);
+
+        Assert.Contains(changes, c => c.Change.Kind == PredictionChangeKind.Raised && c.Time < Start + 56 * Hour - 30 * Minute);
+    }
+
+    [Fact]
+    public void ThresholdPolicy_NonPositiveAlertHorizon_Throws()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ThresholdPredictor(new ThresholdPolicy(95) { AlertHorizon = TimeSpan.Zero }));
+    }
+
+    [Fact]
     public void Update_StandingPrediction_UpdatesOnlyOnMaterialChange()
     {
         var p = new ThresholdPredictor(new ThresholdPolicy(95));
