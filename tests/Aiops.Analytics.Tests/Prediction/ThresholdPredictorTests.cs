@@ -87,14 +87,29 @@ public class ThresholdPredictorTests
     }
 
     [Fact]
-    public void Update_StepGrowthWithLongFlatStretches_RaisesBeforeCrossing()
+    public void Update_StepGrowthWithLongFlatStretches_RaisesHoursBeforeCrossing()
     {
-        // Disk usage jumping 6 points every 8 h (flat in between) from 50: 90 is crossed by the 7th jump at 56 h.
-        // Theil–Sen over such a window sees mostly flat pairs; the step rule must still find the rate.
-        var p = new ThresholdPredictor(new ThresholdPolicy(90));
-        List<(long Time, PredictionChange Change)> changes = Feed(p, h => 50 + 6 * Math.Floor(h / 8), 55.9, 0.1, 6);
+        // Disk usage growing in irregular jumps with long flat stretches (the last 18 h flat), then a jump to
+        // 87.4 at 55 h and one over 90 at 61.7 h. Over 8 h there is one jump at most and Theil–Sen over 24 h sees
+        // mostly flat pairs; the step rule must still find the rate (~1 point an hour over the last day).
+        double[] at = [8, 14, 19, 31, 37, 55, 61.7];
+        double[] by = [5, 5, 6, 5, 3, 13.4, 4];
+        double Level(double h)
+        {
+            double v = 50;
+            for (int i = 0; i < at.Length && h >= at[i]; i++)
+            {
+                v += by[i];
+            }
 
-        Assert.Contains(changes, c => c.Change.Kind == PredictionChangeKind.Raised && c.Time < Start + 56 * Hour - 30 * Minute);
+            return v;
+        }
+
+        var p = new ThresholdPredictor(new ThresholdPolicy(90));
+        List<(long Time, PredictionChange Change)> changes = Feed(p, Level, 61.6, 0.1, 6);
+
+        // Found by the step rule the raise comes ~4 h ahead; with Theil–Sen alone only ~2.5 h ahead.
+        Assert.True(changes.Any(c => c.Change.Kind == PredictionChangeKind.Raised && c.Time <= Start + (long)((61.7 - 3.5) * Hour)), Describe(changes));
     }
 
     [Fact]
