@@ -60,6 +60,7 @@ public sealed class ThresholdPredictor
     // intervals from the raw model held the crossing only ~68 % of the time in evaluation.
     private const double IntervalCalibration = 1.5;
     private const double ProfileAlpha = 0.35;
+    private const long IncidentRunMs = 5 * 60_000;
     private static readonly long MinMaterialShiftMs = (long)TimeSpan.FromMinutes(30).TotalMilliseconds;
 
     private readonly ThresholdPolicy _policy;
@@ -109,6 +110,12 @@ public sealed class ThresholdPredictor
     // After the series has been at/above the threshold, stay quiet for one horizon: the problem is an
     // incident now, and predicting its next peak would only duplicate it.
     private long _quietUntilIdx = long.MinValue;
+
+    // Start of the current run of samples at/above the threshold (long.MinValue when the last sample was below).
+    // The incident, like the §9.2 crossing, is a run spanning at least 5 minutes: a noisy series whose bucket
+    // median touches the threshold at a daily peak has not crossed yet, and going quiet then would miss the
+    // real crossing a day later.
+    private long _aboveSinceMs = long.MinValue;
 
     // Recent (evaluation time, projected ETA) pairs. How fast the projected ETA moves tells a true leak
     // (ETA fixed in time, drift ≈ 0) from a filling cache (the linear ETA recedes faster than the clock,
@@ -204,6 +211,23 @@ public sealed class ThresholdPredictor
             _curCount = 0;
         }
 
+        if (value >= _policy.Threshold)
+        {
+            if (_aboveSinceMs == long.MinValue)
+            {
+                _aboveSinceMs = timestampUnixMs;
+            }
+
+            if (timestampUnixMs - _aboveSinceMs >= IncidentRunMs)
+            {
+                _quietUntilIdx = Math.Max(_quietUntilIdx, idx + (long)(_policy.Horizon.TotalMilliseconds / _bucketMs));
+            }
+        }
+        else
+        {
+            _aboveSinceMs = long.MinValue;
+        }
+
         // Past 32 samples a bucket keeps a rotating subset: the median barely moves and memory stays fixed.
         _cur[_curCount < MaxBucketSamples ? _curCount : _curCount % MaxBucketSamples] = value;
         _curCount++;
@@ -225,11 +249,6 @@ public sealed class ThresholdPredictor
         if (_ringCount > 0)
         {
             DetectReset(med);
-        }
-
-        if (med >= _policy.Threshold)
-        {
-            _quietUntilIdx = _curIdx + (long)(_policy.Horizon.TotalMilliseconds / _bucketMs);
         }
 
         UpdateProfile(med);
@@ -1402,6 +1421,10 @@ public sealed class ThresholdPredictor
             w.Long(p.HighUnixMs);
             w.Double(p.Probability);
         }
+
+        // Appended after the version-1 fields: a reader of the older layout ignores it, and state written before
+        // it existed restores with "not above the threshold".
+        w.Long(_aboveSinceMs);
     }
 
     /// <summary>Restores a predictor from <see cref="WriteState"/> output; throws <see cref="FormatException"/> on bad or mismatched state.</summary>
@@ -1485,6 +1508,11 @@ public sealed class ThresholdPredictor
             p._current = new Prediction(r.Long(), r.Long(), r.Long(), r.Long(), r.Double());
         }
 
+        if (r.Remaining >= 8)
+        {
+            p._aboveSinceMs = r.Long();
+        }
+
         return p;
     }
 
@@ -1527,6 +1555,8 @@ public sealed class ThresholdPredictor
             _pos += n;
             return s;
         }
+
+        public readonly int Remaining => _d.Length - _pos;
 
         public int Int() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
 

@@ -113,6 +113,33 @@ public class ThresholdPredictorTests
     }
 
     [Fact]
+    public void Update_ThresholdTouchedWithoutSustainedRun_StillPredictsTheLaterCrossing()
+    {
+        // Half an hour at 30 h where three samples in four read 96 (bucket medians above 95, but no run at/above
+        // 95 lasts 5 minutes: not a crossing), then a leak from 60 at 31 h, +2 points an hour: 95 at 48.5 h.
+        // Only a sustained run is an incident that silences predictions for a horizon.
+        static double F(double h) =>
+            h is >= 30 and < 30.5 ? ((int)Math.Floor(h * 60) % 4 == 3 ? 80 : 96)
+            : 60 + 2 * Math.Max(0, h - 31);
+        var p = new ThresholdPredictor(new ThresholdPolicy(95));
+        List<(long Time, PredictionChange Change)> changes = Feed(p, F, 48, 0.3, 7);
+
+        Assert.True(changes.Any(c => c.Change.Kind == PredictionChangeKind.Raised && c.Time >= Start + 31 * Hour), Describe(changes));
+    }
+
+    [Fact]
+    public void Update_SustainedRunAboveThreshold_QuietForOneHorizon()
+    {
+        // 20 minutes at 97 at 30 h is an incident: the leak that starts right after it is not predicted within
+        // the next 24 h (the incident is already open).
+        static double F(double h) => h is >= 30 and < 30.33 ? 97 : 60 + 2 * Math.Max(0, h - 31);
+        var p = new ThresholdPredictor(new ThresholdPolicy(95));
+        List<(long Time, PredictionChange Change)> changes = Feed(p, F, 48, 0.3, 7);
+
+        Assert.DoesNotContain(changes, c => c.Change.Kind == PredictionChangeKind.Raised && c.Time >= Start + 30 * Hour);
+    }
+
+    [Fact]
     public void ThresholdPolicy_NonPositiveAlertHorizon_Throws()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new ThresholdPredictor(new ThresholdPolicy(95) { AlertHorizon = TimeSpan.Zero }));
@@ -191,6 +218,24 @@ public class ThresholdPredictorTests
         Assert.NotEmpty(a);
         Assert.Equal(a, b);
         Assert.True(buffer.WrittenCount < 16 * 1024, $"state is {buffer.WrittenCount} bytes");
+    }
+
+    [Fact]
+    public void Restore_StateWithoutTheAboveThresholdRun_RestoresLikeBeforeItExisted()
+    {
+        // State written before the run start was appended (8 bytes at the end) still restores and predicts.
+        var policy = new ThresholdPolicy(95);
+        var original = new ThresholdPredictor(policy);
+        Feed(original, h => 40 + h, 40, 0.5, 10);
+        var buffer = new ArrayBufferWriter<byte>();
+        original.WriteState(buffer);
+
+        ThresholdPredictor restored = ThresholdPredictor.Restore(buffer.WrittenSpan[..(buffer.WrittenCount - 8)], policy);
+
+        List<(long, PredictionChange)> a = Feed(original, h => 40 + h, 54, 0.5, 11, fromHours: 40);
+        List<(long, PredictionChange)> b = Feed(restored, h => 40 + h, 54, 0.5, 11, fromHours: 40);
+        Assert.NotEmpty(a);
+        Assert.Equal(a, b);
     }
 
     [Fact]
