@@ -27,9 +27,10 @@ namespace Aiops.Analytics.Prediction;
 /// <item>Uncertainty: residual scale inflated for autocorrelation, slope standard error and a 40 % model-error
 /// floor on the slope. The probability is the best z-score of "projection above threshold" within the horizon;
 /// the reported ETA interval is the model interval widened 1.5× (calibration).</item>
-/// <item>Alerting: raise only when confident, within the horizon, with a non-receding ETA over the last hour and
-/// three agreeing buckets; update on material ETA moves; withdraw with hysteresis; stay quiet for one horizon
-/// after the series was at the threshold (an incident, not a prediction).</item>
+/// <item>Alerting: raise only when confident, with the ETA within the alert horizon (default 6 h, 12 h for step
+/// growth; <see cref="ThresholdPolicy.Horizon"/> is the outer bound), a non-receding ETA over the last hour and
+/// three agreeing buckets; update when the ETA moves materially and out of the standing interval; withdraw with
+/// hysteresis; stay quiet for one horizon after the series was at the threshold (an incident, not a prediction).</item>
 /// <item>Forecast (<see cref="TryForecast"/>): the same trend model, evaluated at any horizon with an
 /// <see cref="ThresholdPolicy.IntervalLevel"/> band, for the <c>aiops_forecast</c> series; it never changes a prediction.</item>
 /// </list>
@@ -59,6 +60,7 @@ public sealed class ThresholdPredictor
     // intervals from the raw model held the crossing only ~68 % of the time in evaluation.
     private const double IntervalCalibration = 1.5;
     private const double ProfileAlpha = 0.35;
+    private const long IncidentRunMs = 5 * 60_000;
     private static readonly long MinMaterialShiftMs = (long)TimeSpan.FromMinutes(30).TotalMilliseconds;
 
     private readonly ThresholdPolicy _policy;
@@ -66,6 +68,8 @@ public sealed class ThresholdPredictor
     private readonly int _slotsPerDay;
     private readonly int _capacity;
     private readonly double _z;
+    private readonly long _alertHorizonMs;
+    private readonly long _stepAlertHorizonMs;
 
     // Ring of closed bucket medians (index = time / bucket width).
     private readonly long[] _ringIdx;
@@ -107,6 +111,12 @@ public sealed class ThresholdPredictor
     // incident now, and predicting its next peak would only duplicate it.
     private long _quietUntilIdx = long.MinValue;
 
+    // Start of the current run of samples at/above the threshold (long.MinValue when the last sample was below).
+    // The incident, like the §9.2 crossing, is a run spanning at least 5 minutes: a noisy series whose bucket
+    // median touches the threshold at a daily peak has not crossed yet, and going quiet then would miss the
+    // real crossing a day later.
+    private long _aboveSinceMs = long.MinValue;
+
     // Recent (evaluation time, projected ETA) pairs. How fast the projected ETA moves tells a true leak
     // (ETA fixed in time, drift ≈ 0) from a filling cache (the linear ETA recedes faster than the clock,
     // drift > 1 whenever the plateau lies below the threshold) or an accelerating leak (drift < 0).
@@ -143,6 +153,9 @@ public sealed class ThresholdPredictor
         _y = new double[_capacity];
         _tmp = new double[_capacity];
         _z = Normal.InvCDF(0, 1, 0.5 + policy.IntervalLevel / 2);
+        long horizon = (long)policy.Horizon.TotalMilliseconds;
+        _alertHorizonMs = Math.Min(horizon, (long)policy.AlertHorizon.TotalMilliseconds);
+        _stepAlertHorizonMs = Math.Min(horizon, 2 * (long)policy.AlertHorizon.TotalMilliseconds);
     }
 
     /// <summary>The standing prediction, or null.</summary>
@@ -161,7 +174,8 @@ public sealed class ThresholdPredictor
     /// <summary>
     /// Feeds one sample. Samples not after the previous one and non-finite values are ignored (no look-back
     /// rewrite). Returns a change when a prediction is raised, changed materially (ETA moved by more than
-    /// 25 % of the remaining lead and more than 30 min) or withdrawn; null otherwise.
+    /// 25 % of the remaining lead and more than 30 min, and out of the standing [low, high] interval) or
+    /// withdrawn; null otherwise.
     /// </summary>
     public PredictionChange? Update(long timestampUnixMs, double value)
     {
@@ -197,6 +211,23 @@ public sealed class ThresholdPredictor
             _curCount = 0;
         }
 
+        if (value >= _policy.Threshold)
+        {
+            if (_aboveSinceMs == long.MinValue)
+            {
+                _aboveSinceMs = timestampUnixMs;
+            }
+
+            if (timestampUnixMs - _aboveSinceMs >= IncidentRunMs)
+            {
+                _quietUntilIdx = Math.Max(_quietUntilIdx, idx + (long)(_policy.Horizon.TotalMilliseconds / _bucketMs));
+            }
+        }
+        else
+        {
+            _aboveSinceMs = long.MinValue;
+        }
+
         // Past 32 samples a bucket keeps a rotating subset: the median barely moves and memory stays fixed.
         _cur[_curCount < MaxBucketSamples ? _curCount : _curCount % MaxBucketSamples] = value;
         _curCount++;
@@ -218,11 +249,6 @@ public sealed class ThresholdPredictor
         if (_ringCount > 0)
         {
             DetectReset(med);
-        }
-
-        if (med >= _policy.Threshold)
-        {
-            _quietUntilIdx = _curIdx + (long)(_policy.Horizon.TotalMilliseconds / _bucketMs);
         }
 
         UpdateProfile(med);
@@ -423,10 +449,14 @@ public sealed class ThresholdPredictor
 
         if (_current is null)
         {
-            // Raise only when even the late end of the interval lies within the horizon: an alert whose crossing
-            // may come after the horizon is not yet actionable.
+            // Raise only when even the late end of the interval lies within the horizon (an alert whose crossing
+            // may come after the horizon is not yet actionable) and the ETA itself within the alert horizon: the
+            // chance that a restart, a plateau or a short seasonal peak intervenes grows with the distance, so a
+            // far crossing is forecast but not paged. Step growth gets twice the alert horizon: its crossing comes
+            // with a jump at a random time, often well before the average-rate ETA.
+            long alertHorizon = f is { StepGrowth: true } ? _stepAlertHorizonMs : _alertHorizonMs;
             bool raise = f is { } g && g.Probability >= _policy.MinProbability && lead >= 5 * 60_000
-                && g.RaiseHighMs - nowMs <= horizonMs && drift <= MaxRaiseDrift;
+                && g.RaiseHighMs - nowMs <= horizonMs && drift <= MaxRaiseDrift && lead <= alertHorizon;
             if (!raise)
             {
                 _confirm = 0;
@@ -463,7 +493,10 @@ public sealed class ThresholdPredictor
         ForecastResult fc = f!.Value;
         long remaining = Math.Max(0, _current.EtaUnixMs - nowMs);
         long shift = Math.Abs(fc.EtaMs - _current.EtaUnixMs);
-        if (shift > Math.Max(remaining / 4, MinMaterialShiftMs))
+        // Update only when the new ETA both moved materially and left the standing interval: an ETA wandering
+        // inside [low, high] is what the interval already said, and every update row is an alert of its own.
+        bool outside = fc.EtaMs < _current.LowUnixMs || fc.EtaMs > _current.HighUnixMs;
+        if (shift > Math.Max(remaining / 4, MinMaterialShiftMs) && outside)
         {
             _current = ToPrediction(nowMs, fc);
             return new PredictionChange(PredictionChangeKind.Updated, _current);
@@ -514,7 +547,8 @@ public sealed class ThresholdPredictor
         new(nowMs, f.EtaMs, f.LowMs, f.HighMs, Math.Round(f.Probability, 3));
 
     /// <param name="RaiseHighMs">Late end of the uncalibrated model interval: the raise rule's "surely within the horizon".</param>
-    private readonly record struct ForecastResult(long EtaMs, long LowMs, long HighMs, long RaiseHighMs, double Probability);
+    /// <param name="StepGrowth">The trend was judged step growth (jumps between flat stretches).</param>
+    private readonly record struct ForecastResult(long EtaMs, long LowMs, long HighMs, long RaiseHighMs, double Probability, bool StepGrowth);
 
     private ForecastResult? Project(long nowMs, long nowIdx)
     {
@@ -593,13 +627,21 @@ public sealed class ThresholdPredictor
 
         // Step growth (disk usage jumping when batches land): 8 h hold one or two steps and the slope flips
         // between 0 and a jump. Over the whole window (≤ 24 h) the steps average out; curvature means nothing.
-        bool stepGrowth = StepLike(recentStart, n, DifferenceNoise(n)) && _x[n - 1] - _x[0] >= RecentHours + 4;
+        // Checked on the whole window too: 8 h may hold a single jump (or none) between long flat stretches.
+        double diffNoise = DifferenceNoise(n);
+        bool stepGrowth = (StepLike(recentStart, n, diffNoise) || StepLike(0, n, diffNoise)) && _x[n - 1] - _x[0] >= RecentHours + 4;
         if (stepGrowth)
         {
             recentStart = 0;
         }
 
         double bRecent = FitSlope(recentStart, n);
+        if (stepGrowth)
+        {
+            // Theil–Sen is the median pairwise slope: with long flat stretches between few jumps most pairs lie
+            // on one flat stretch and it returns ~0. The rise over the window is the step process's rate.
+            bRecent = Math.Max(bRecent, EndpointSlope(n));
+        }
         (double resSigma, double infl) = Residuals(recentStart, n, bRecent);
         double sigma = resSigma * infl;
         double seRecent = SlopeSe(recentStart, n, sigma);
@@ -793,7 +835,7 @@ public sealed class ThresholdPredictor
         eta = Math.Max(eta, nowMs + 60_000);
         low = Math.Max(Math.Min(low, eta), nowMs);
         high = Math.Max(high, eta);
-        return new ForecastResult(eta, low, high, Math.Max(raiseHigh, eta), Normal.CDF(0, 1, bestZ));
+        return new ForecastResult(eta, low, high, Math.Max(raiseHigh, eta), Normal.CDF(0, 1, bestZ), stepGrowth);
     }
 
     /// <summary>
@@ -954,6 +996,30 @@ public sealed class ThresholdPredictor
         }
 
         return RobustStats.TheilSen(xs, ys, _pairs);
+    }
+
+    /// <summary>Long-run rate of a step series: the median of the last 2 h minus the median of the first 2 h of the
+    /// window, over the time between them. Theil–Sen sees flat stretches between jumps and returns ~0.</summary>
+    private double EndpointSlope(int n)
+    {
+        int a = 0;
+        while (a < n && _x[a] - _x[0] < 2)
+        {
+            _tmp[a] = _y[a];
+            a++;
+        }
+
+        double first = RobustStats.Median(_tmp.AsSpan(0, a));
+        double xa = 0.5 * (_x[0] + _x[a - 1]);
+        int m = 0;
+        for (int j = n - 1; j >= 0 && _x[n - 1] - _x[j] < 2; j--)
+        {
+            _tmp[m++] = _y[j];
+        }
+
+        double last = RobustStats.Median(_tmp.AsSpan(0, m));
+        double xb = 0.5 * (_x[n - 1] + _x[n - m]);
+        return xb - xa > 1 ? (last - first) / (xb - xa) : 0;
     }
 
     private static readonly double[] TauGridHours = [1, 2, 3, 5, 8, 12, 20];
@@ -1355,6 +1421,10 @@ public sealed class ThresholdPredictor
             w.Long(p.HighUnixMs);
             w.Double(p.Probability);
         }
+
+        // Appended after the version-1 fields: a reader of the older layout ignores it, and state written before
+        // it existed restores with "not above the threshold".
+        w.Long(_aboveSinceMs);
     }
 
     /// <summary>Restores a predictor from <see cref="WriteState"/> output; throws <see cref="FormatException"/> on bad or mismatched state.</summary>
@@ -1438,6 +1508,11 @@ public sealed class ThresholdPredictor
             p._current = new Prediction(r.Long(), r.Long(), r.Long(), r.Long(), r.Double());
         }
 
+        if (r.Remaining >= 8)
+        {
+            p._aboveSinceMs = r.Long();
+        }
+
         return p;
     }
 
@@ -1480,6 +1555,8 @@ public sealed class ThresholdPredictor
             _pos += n;
             return s;
         }
+
+        public readonly int Remaining => _d.Length - _pos;
 
         public int Int() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
 

@@ -48,6 +48,104 @@ public class ThresholdPredictorTests
     }
 
     [Fact]
+    public void Update_SlowLeakWithFarEta_RaisesOnlyOnceTheEtaIsWithinTheAlertHorizon()
+    {
+        // 40 % + 1 %/h: reaches 95 at 55 h. The trend is clear from ~10 h on, but the crossing is paged only
+        // once its ETA is within the default 6 h alert horizon.
+        var p = new ThresholdPredictor(new ThresholdPolicy(95));
+        List<(long Time, PredictionChange Change)> changes = Feed(p, h => 40 + h, 54, 0.5, 3);
+
+        (long time, PredictionChange raised) = changes.First(c => c.Change.Kind == PredictionChangeKind.Raised);
+        long etaLead = raised.Prediction!.EtaUnixMs - time;
+        Assert.True(etaLead <= 6 * Hour, $"ETA {etaLead / (double)Hour:0.0} h ahead at the raise; {Describe(changes)}");
+        long lead = Start + 55 * Hour - time;
+        Assert.True(lead >= 3 * Hour, $"lead {lead / (double)Hour:0.0} h; {Describe(changes)}");
+    }
+
+    [Fact]
+    public void Update_LongerAlertHorizon_RaisesEarlier()
+    {
+        var policy = new ThresholdPolicy(95);
+        var shortP = new ThresholdPredictor(policy);
+        var longP = new ThresholdPredictor(policy with { AlertHorizon = TimeSpan.FromHours(24) });
+        long shortRaise = Feed(shortP, h => 40 + h, 54, 0.5, 4).First(c => c.Change.Kind == PredictionChangeKind.Raised).Time;
+        long longRaise = Feed(longP, h => 40 + h, 54, 0.5, 4).First(c => c.Change.Kind == PredictionChangeKind.Raised).Time;
+
+        Assert.True(longRaise < shortRaise - 3 * Hour, $"24 h alert horizon raised at {(longRaise - Start) / (double)Hour:0.0} h, 6 h at {(shortRaise - Start) / (double)Hour:0.0} h");
+    }
+
+    [Fact]
+    public void Update_FlatDayThenSteadyClimb_PredictionStandsThreeHoursBeforeCrossing()
+    {
+        // The live integration scenario: a day at 60 %, then +1.5 points an hour; 95 is crossed at 24 + 35/1.5 h.
+        var p = new ThresholdPredictor(new ThresholdPolicy(95));
+        double crossingHours = 24 + 35 / 1.5;
+        List<(long Time, PredictionChange Change)> changes = Feed(p, h => 60 + 1.5 * Math.Max(0, h - 24), crossingHours - 3, 0.7, 5);
+
+        Assert.NotNull(p.Current);
+        Assert.True(p.Current!.EtaUnixMs > Start + (long)((crossingHours - 3) * Hour), Describe(changes));
+    }
+
+    [Fact]
+    public void Update_StepGrowthWithLongFlatStretches_RaisesHoursBeforeCrossing()
+    {
+        // Disk usage growing in irregular jumps with long flat stretches (the last 18 h flat), then a jump to
+        // 87.4 at 55 h and one over 90 at 61.7 h. Over 8 h there is one jump at most and Theil–Sen over 24 h sees
+        // mostly flat pairs; the step rule must still find the rate (~1 point an hour over the last day).
+        double[] at = [8, 14, 19, 31, 37, 55, 61.7];
+        double[] by = [5, 5, 6, 5, 3, 13.4, 4];
+        double Level(double h)
+        {
+            double v = 50;
+            for (int i = 0; i < at.Length && h >= at[i]; i++)
+            {
+                v += by[i];
+            }
+
+            return v;
+        }
+
+        var p = new ThresholdPredictor(new ThresholdPolicy(90));
+        List<(long Time, PredictionChange Change)> changes = Feed(p, Level, 61.6, 0.1, 6);
+
+        // Found by the step rule the raise comes ~4 h ahead; with Theil–Sen alone only ~2.5 h ahead.
+        Assert.True(changes.Any(c => c.Change.Kind == PredictionChangeKind.Raised && c.Time <= Start + (long)((61.7 - 3.5) * Hour)), Describe(changes));
+    }
+
+    [Fact]
+    public void Update_ThresholdTouchedWithoutSustainedRun_StillPredictsTheLaterCrossing()
+    {
+        // Half an hour at 30 h where three samples in four read 96 (bucket medians above 95, but no run at/above
+        // 95 lasts 5 minutes: not a crossing), then a leak from 60 at 31 h, +2 points an hour: 95 at 48.5 h.
+        // Only a sustained run is an incident that silences predictions for a horizon.
+        static double F(double h) =>
+            h is >= 30 and < 30.5 ? ((int)Math.Floor(h * 60) % 4 == 3 ? 80 : 96)
+            : 60 + 2 * Math.Max(0, h - 31);
+        var p = new ThresholdPredictor(new ThresholdPolicy(95));
+        List<(long Time, PredictionChange Change)> changes = Feed(p, F, 48, 0.3, 7);
+
+        Assert.True(changes.Any(c => c.Change.Kind == PredictionChangeKind.Raised && c.Time >= Start + 31 * Hour), Describe(changes));
+    }
+
+    [Fact]
+    public void Update_SustainedRunAboveThreshold_QuietForOneHorizon()
+    {
+        // 20 minutes at 97 at 30 h is an incident: the leak that starts right after it is not predicted within
+        // the next 24 h (the incident is already open).
+        static double F(double h) => h is >= 30 and < 30.33 ? 97 : 60 + 2 * Math.Max(0, h - 31);
+        var p = new ThresholdPredictor(new ThresholdPolicy(95));
+        List<(long Time, PredictionChange Change)> changes = Feed(p, F, 48, 0.3, 7);
+
+        Assert.DoesNotContain(changes, c => c.Change.Kind == PredictionChangeKind.Raised && c.Time >= Start + 30 * Hour);
+    }
+
+    [Fact]
+    public void ThresholdPolicy_NonPositiveAlertHorizon_Throws()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ThresholdPredictor(new ThresholdPolicy(95) { AlertHorizon = TimeSpan.Zero }));
+    }
+
+    [Fact]
     public void Update_StandingPrediction_UpdatesOnlyOnMaterialChange()
     {
         var p = new ThresholdPredictor(new ThresholdPolicy(95));
@@ -120,6 +218,24 @@ public class ThresholdPredictorTests
         Assert.NotEmpty(a);
         Assert.Equal(a, b);
         Assert.True(buffer.WrittenCount < 16 * 1024, $"state is {buffer.WrittenCount} bytes");
+    }
+
+    [Fact]
+    public void Restore_StateWithoutTheAboveThresholdRun_RestoresLikeBeforeItExisted()
+    {
+        // State written before the run start was appended (8 bytes at the end) still restores and predicts.
+        var policy = new ThresholdPolicy(95);
+        var original = new ThresholdPredictor(policy);
+        Feed(original, h => 40 + h, 40, 0.5, 10);
+        var buffer = new ArrayBufferWriter<byte>();
+        original.WriteState(buffer);
+
+        ThresholdPredictor restored = ThresholdPredictor.Restore(buffer.WrittenSpan[..(buffer.WrittenCount - 8)], policy);
+
+        List<(long, PredictionChange)> a = Feed(original, h => 40 + h, 54, 0.5, 11, fromHours: 40);
+        List<(long, PredictionChange)> b = Feed(restored, h => 40 + h, 54, 0.5, 11, fromHours: 40);
+        Assert.NotEmpty(a);
+        Assert.Equal(a, b);
     }
 
     [Fact]
