@@ -75,6 +75,9 @@ public sealed class AiopsDetector : IStreamingDetector
     private double _slow;
     private double _alertMemory;
     private double _alarms;
+    private readonly ArtNovelty _art = new();
+    private static readonly int Combo = (int)Knobs.Get("COMBO", 0);
+    private static readonly double ComboWeight = Knobs.Get("W", 1.0);
 
     public string Name => DetectorName;
 
@@ -88,6 +91,7 @@ public sealed class AiopsDetector : IStreamingDetector
         }
 
         _count++;
+        double art = Combo != 0 ? _art.Update(value) : 0;
         if (_count <= WarmUpPoints)
         {
             WarmUp(value);
@@ -124,7 +128,12 @@ public sealed class AiopsDetector : IStreamingDetector
             _alarms += 1.0;
         }
 
-        return discounted;
+        return Combo switch
+        {
+            1 => Math.Max(discounted, ComboWeight * art),
+            2 => Math.Min(1.0, discounted + (ComboWeight * art)),
+            _ => discounted,
+        };
     }
 
     private double View(int view, double z, bool byDensity)

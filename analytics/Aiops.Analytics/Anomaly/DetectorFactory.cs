@@ -15,6 +15,7 @@ public static class DetectorFactory
     {
         AiopsDetector.DetectorName => new AiopsDetector(),
         NullDetector.DetectorName => new NullDetector(),
+        "art" => new ArtDetector(),
         _ => throw UnknownName(name),
     };
 
