@@ -76,6 +76,12 @@ public sealed class AiopsDetector : IStreamingDetector
     private double _alertMemory;
     private double _alarms;
     private readonly ArtNovelty _art = new();
+    private static readonly int RescaleAt = (int)Knobs.Get("RESCALE", 0);
+    private static readonly int RescaleMode = (int)Knobs.Get("RMODE", 0);
+    private static readonly int Replay = (int)Knobs.Get("REPLAY", 0);
+    private readonly double[] _warmValues = new double[WarmUpPoints];
+    private double _runMean;
+    private double _runM2;
     private static readonly int Combo = (int)Knobs.Get("COMBO", 0);
     private static readonly double ComboWeight = Knobs.Get("W", 1.0);
 
@@ -98,6 +104,18 @@ public sealed class AiopsDetector : IStreamingDetector
             return 0.0;
         }
 
+        if (RescaleAt > 0 && _count <= WarmUpPoints + RescaleAt)
+        {
+            int n = _count - (RescaleMode == 1 ? WarmUpPoints : 0);
+            double d = value - _runMean;
+            _runMean += d / n;
+            _runM2 += d * (value - _runMean);
+            if (_count == WarmUpPoints + RescaleAt)
+            {
+                Rescale(n);
+            }
+        }
+
         _fast += FastAlpha * (value - _fast);
         _slow += SlowAlpha * (value - _slow);
         // The value is judged by density (a level between a bimodal series' usual two is rare even though it
@@ -108,11 +126,13 @@ public sealed class AiopsDetector : IStreamingDetector
             View(2, (_fast - _mean) / _scale, byDensity: false) +
             View(3, (_slow - _mean) / _scale, byDensity: false);
         _previous = value;
+        if (Combo == 3) surprise += ComboWeight * art;
 
         int metaBin = (int)Math.Clamp(surprise * MetaBinsPerNat, 0, MetaBins - 1);
         double recalibrated = _meta.UpperSurprise(metaBin);
         _meta.Add(metaBin);
         surprise = (MetaMix * recalibrated) + ((1 - MetaMix) * surprise);
+        if (Combo == 4) surprise += ComboWeight * art;
 
         double score = 1.0 - Math.Exp(-surprise / ScoreScaleNats);
         double memory = _alertMemory;
@@ -126,6 +146,22 @@ public sealed class AiopsDetector : IStreamingDetector
         if (output > AlarmLevel)
         {
             _alarms += 1.0;
+        }
+
+        if (Combo == 5 && discounted > 0)
+        {
+            double m = _art.Probe(value, out bool res);
+            if (res) discounted *= 1 - ComboWeight;
+        }
+        else if (Combo == 6 && discounted > 0)
+        {
+            double m = _art.Probe(value, out bool res);
+            if (m >= _art.RhoLb) discounted *= 1 - ComboWeight;
+        }
+        else if (Combo == 7 && discounted > 0)
+        {
+            double m = _art.Probe(value, out bool res);
+            discounted *= 1 - (ComboWeight * m);
         }
 
         return Combo switch
@@ -145,8 +181,58 @@ public sealed class AiopsDetector : IStreamingDetector
         return surprise;
     }
 
+    private void Rescale(int n)
+    {
+        double floor = Math.Max(Math.Abs(_runMean) * 1e-3, 1e-9);
+        double scale = Math.Max(Math.Sqrt(_runM2 / (n - 1)), floor);
+        double mean = Knobs.Get("RLOC", 1) > 0 ? _runMean : _mean;
+        double a = _scale / scale, b = (_mean - mean) / scale;
+        _views[0].Rebin(a, b, FeatureBinsPerNat);
+        _views[1].Rebin(a, 0, FeatureBinsPerNat);
+        _views[2].Rebin(a, b, FeatureBinsPerNat);
+        _views[3].Rebin(a, b, FeatureBinsPerNat);
+        _mean = mean;
+        _scale = scale;
+    }
+
+    private void ReplayWarmUp()
+    {
+        double prev = _warmValues[0], fast = prev, slow = prev;
+        for (int i = 1; i < WarmUpPoints; i++)
+        {
+            double v = _warmValues[i];
+            fast += FastAlpha * (v - fast);
+            slow += SlowAlpha * (v - slow);
+            double surprise =
+                View(0, (v - _mean) / _scale, byDensity: true) +
+                View(1, (v - prev) / _scale, byDensity: false) +
+                View(2, (fast - _mean) / _scale, byDensity: false) +
+                View(3, (slow - _mean) / _scale, byDensity: false);
+            prev = v;
+            if (Replay == 2 || Replay == 4)
+            {
+                int metaBin = (int)Math.Clamp(surprise * MetaBinsPerNat, 0, MetaBins - 1);
+                _meta.Add(metaBin);
+            }
+        }
+
+        if (Replay >= 3)
+        {
+            _fast = fast;
+            _slow = slow;
+        }
+    }
+
     private void WarmUp(double value)
     {
+        _warmValues[_count - 1] = value;
+        if (RescaleAt > 0 && RescaleMode == 0)
+        {
+            double d = value - _runMean;
+            _runMean += d / _count;
+            _runM2 += d * (value - _runMean);
+        }
+
         // Welford: exact mean and variance of the warm-up without storing it.
         double delta = value - _mean;
         _mean += delta / _count;
@@ -160,6 +246,7 @@ public sealed class AiopsDetector : IStreamingDetector
             // first real movement is very surprising, which it is.
             double floor = Math.Max(Math.Abs(_mean) * 1e-3, 1e-9);
             _scale = Math.Max(Math.Sqrt(_m2 / (_count - 1)), floor);
+            if (Replay > 0) ReplayWarmUp();
         }
     }
 

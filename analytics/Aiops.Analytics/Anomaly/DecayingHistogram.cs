@@ -165,6 +165,30 @@ internal sealed class DecayingHistogram
         return -Math.Log(Math.Min(1.0, (upper + prior) / ((double)total + _weight)));
     }
 
+    /// <summary>
+    /// Moves the mass of each signed-log bin to the bin its centre falls in after the affine change of the
+    /// standardised quantity z → a·z + b (a new location and scale); O(bins).
+    /// </summary>
+    public void Rebin(double a, double b, double binsPerNat)
+    {
+        int n = _counts.Length;
+        Span<float> moved = stackalloc float[n];
+        for (int i = 0; i < n; i++)
+        {
+            float c = _counts[i];
+            if (c <= 0)
+            {
+                continue;
+            }
+
+            double u = (i - (n / 2) + 0.5) / binsPerNat;
+            double z = Math.Sign(u) * (Math.Exp(Math.Abs(u)) - 1.0);
+            moved[SignedLogBin((a * z) + b, n, binsPerNat)] += c;
+        }
+
+        moved.CopyTo(_counts);
+    }
+
     public void Write(ref SnapshotWriter w)
     {
         foreach (float c in _counts)
