@@ -5,7 +5,9 @@ namespace Aiops.Analytics.Anomaly;
 /// against the series' own history of surprise, with alert memory so one incident gives one burst of high scores.
 /// </summary>
 /// <remarks>
-/// <para>Per point, after a warm-up of <see cref="WarmUpPoints"/> points that fixes the location and scale:</para>
+/// <para>Per point, after a warm-up of <see cref="WarmUpPoints"/> points that fixes the location and scale (its
+/// values are then replayed through the four view histograms and means, so scoring starts from 149 points of
+/// history rather than from empty histograms):</para>
 /// <list type="number">
 /// <item>Four standardised views: the value, the step from the previous value, and fast (α 0.1) and slow
 /// (α 0.02) exponential means. Each has a forgetting histogram (memory ≈ 5000 points) that gives the surprise
@@ -40,11 +42,16 @@ public sealed class AiopsDetector : IStreamingDetector
     /// <summary>Snapshot size in bytes (fixed; ≤ 1 KiB).</summary>
     public const int SnapshotBytes = 1 + 4 + (8 * 8) + (Views * ((FeatureBins + 1) * 4)) + ((MetaBins + 1) * 4);
 
-    private const byte SnapshotVersion = 4;
+    // 5: during the warm-up the view histograms' slots hold the warm-up values (replayed at its end).
+    private const byte SnapshotVersion = 5;
     private const int Views = 4;
     private const int FeatureBins = 40;
     private const double FeatureBinsPerNat = 3.0;
     private const double FeatureForgetting = 1.0 / 5000;
+
+    // Compile-time check that the warm-up values fit in the view histograms' slots (a negative constant
+    // cannot be converted to uint): WarmUpPoints ≤ Views × FeatureBins.
+    private const uint WarmUpFitsInViews = Views * FeatureBins - WarmUpPoints;
     private const int MetaBins = 48;
     private const double MetaBinsPerNat = 1.0;
     private const double MetaForgetting = 1.0 / 10000;
@@ -75,15 +82,6 @@ public sealed class AiopsDetector : IStreamingDetector
     private double _slow;
     private double _alertMemory;
     private double _alarms;
-    private readonly ArtNovelty _art = new();
-    private static readonly int RescaleAt = (int)Knobs.Get("RESCALE", 0);
-    private static readonly int RescaleMode = (int)Knobs.Get("RMODE", 0);
-    private static readonly int Replay = (int)Knobs.Get("REPLAY", 0);
-    private readonly double[] _warmValues = new double[WarmUpPoints];
-    private double _runMean;
-    private double _runM2;
-    private static readonly int Combo = (int)Knobs.Get("COMBO", 0);
-    private static readonly double ComboWeight = Knobs.Get("W", 1.0);
 
     public string Name => DetectorName;
 
@@ -97,23 +95,10 @@ public sealed class AiopsDetector : IStreamingDetector
         }
 
         _count++;
-        double art = Combo != 0 ? _art.Update(value) : 0;
         if (_count <= WarmUpPoints)
         {
             WarmUp(value);
             return 0.0;
-        }
-
-        if (RescaleAt > 0 && _count <= WarmUpPoints + RescaleAt)
-        {
-            int n = _count - (RescaleMode == 1 ? WarmUpPoints : 0);
-            double d = value - _runMean;
-            _runMean += d / n;
-            _runM2 += d * (value - _runMean);
-            if (_count == WarmUpPoints + RescaleAt)
-            {
-                Rescale(n);
-            }
         }
 
         _fast += FastAlpha * (value - _fast);
@@ -126,13 +111,11 @@ public sealed class AiopsDetector : IStreamingDetector
             View(2, (_fast - _mean) / _scale, byDensity: false) +
             View(3, (_slow - _mean) / _scale, byDensity: false);
         _previous = value;
-        if (Combo == 3) surprise += ComboWeight * art;
 
         int metaBin = (int)Math.Clamp(surprise * MetaBinsPerNat, 0, MetaBins - 1);
         double recalibrated = _meta.UpperSurprise(metaBin);
         _meta.Add(metaBin);
         surprise = (MetaMix * recalibrated) + ((1 - MetaMix) * surprise);
-        if (Combo == 4) surprise += ComboWeight * art;
 
         double score = 1.0 - Math.Exp(-surprise / ScoreScaleNats);
         double memory = _alertMemory;
@@ -148,28 +131,7 @@ public sealed class AiopsDetector : IStreamingDetector
             _alarms += 1.0;
         }
 
-        if (Combo == 5 && discounted > 0)
-        {
-            double m = _art.Probe(value, out bool res);
-            if (res) discounted *= 1 - ComboWeight;
-        }
-        else if (Combo == 6 && discounted > 0)
-        {
-            double m = _art.Probe(value, out bool res);
-            if (m >= _art.RhoLb) discounted *= 1 - ComboWeight;
-        }
-        else if (Combo == 7 && discounted > 0)
-        {
-            double m = _art.Probe(value, out bool res);
-            discounted *= 1 - (ComboWeight * m);
-        }
-
-        return Combo switch
-        {
-            1 => Math.Max(discounted, ComboWeight * art),
-            2 => Math.Min(1.0, discounted + (ComboWeight * art)),
-            _ => discounted,
-        };
+        return discounted;
     }
 
     private double View(int view, double z, bool byDensity)
@@ -181,74 +143,65 @@ public sealed class AiopsDetector : IStreamingDetector
         return surprise;
     }
 
-    private void Rescale(int n)
-    {
-        double floor = Math.Max(Math.Abs(_runMean) * 1e-3, 1e-9);
-        double scale = Math.Max(Math.Sqrt(_runM2 / (n - 1)), floor);
-        double mean = Knobs.Get("RLOC", 1) > 0 ? _runMean : _mean;
-        double a = _scale / scale, b = (_mean - mean) / scale;
-        _views[0].Rebin(a, b, FeatureBinsPerNat);
-        _views[1].Rebin(a, 0, FeatureBinsPerNat);
-        _views[2].Rebin(a, b, FeatureBinsPerNat);
-        _views[3].Rebin(a, b, FeatureBinsPerNat);
-        _mean = mean;
-        _scale = scale;
-    }
-
-    private void ReplayWarmUp()
-    {
-        double prev = _warmValues[0], fast = prev, slow = prev;
-        for (int i = 1; i < WarmUpPoints; i++)
-        {
-            double v = _warmValues[i];
-            fast += FastAlpha * (v - fast);
-            slow += SlowAlpha * (v - slow);
-            double surprise =
-                View(0, (v - _mean) / _scale, byDensity: true) +
-                View(1, (v - prev) / _scale, byDensity: false) +
-                View(2, (fast - _mean) / _scale, byDensity: false) +
-                View(3, (slow - _mean) / _scale, byDensity: false);
-            prev = v;
-            if (Replay == 2 || Replay == 4)
-            {
-                int metaBin = (int)Math.Clamp(surprise * MetaBinsPerNat, 0, MetaBins - 1);
-                _meta.Add(metaBin);
-            }
-        }
-
-        if (Replay >= 3)
-        {
-            _fast = fast;
-            _slow = slow;
-        }
-    }
-
     private void WarmUp(double value)
     {
-        _warmValues[_count - 1] = value;
-        if (RescaleAt > 0 && RescaleMode == 0)
-        {
-            double d = value - _runMean;
-            _runMean += d / _count;
-            _runM2 += d * (value - _runMean);
-        }
-
-        // Welford: exact mean and variance of the warm-up without storing it.
+        // Welford: exact mean and variance of the warm-up; the values themselves are parked (as floats) in the
+        // still empty view histograms, 4 × 40 slots ≥ 150, for the replay below.
+        int i = _count - 1;
+        _views[i / FeatureBins].Slots[i % FeatureBins] = (float)value;
         double delta = value - _mean;
         _mean += delta / _count;
         _m2 += delta * (value - _mean);
         _previous = value;
-        _fast = value;
-        _slow = value;
         if (_count == WarmUpPoints)
         {
             // A flat warm-up has no spread: fall back to 0.1 % of the level (or a tiny absolute floor) so the
             // first real movement is very surprising, which it is.
             double floor = Math.Max(Math.Abs(_mean) * 1e-3, 1e-9);
             _scale = Math.Max(Math.Sqrt(_m2 / (_count - 1)), floor);
-            if (Replay > 0) ReplayWarmUp();
+            ReplayWarmUp();
         }
     }
+
+    /// <summary>
+    /// Feeds the warm-up values, now that location and scale are known, through the four views (histograms
+    /// only: the re-calibration histogram is left to real surprises). Without it the first scored points meet
+    /// empty histograms, score near 1 and set an alert memory that hides real events a few hundred points
+    /// later (short series with early anomalies); the two means also start from the warm-up's own history
+    /// instead of from its last value.
+    /// </summary>
+    private void ReplayWarmUp()
+    {
+        Span<float> warm = stackalloc float[WarmUpPoints];
+        for (int i = 0; i < WarmUpPoints; i++)
+        {
+            warm[i] = _views[i / FeatureBins].Slots[i % FeatureBins];
+        }
+
+        foreach (var h in _views)
+        {
+            h.Clear();
+        }
+
+        double previous = warm[0], fast = previous, slow = previous;
+        for (int i = 1; i < WarmUpPoints; i++)
+        {
+            double v = warm[i];
+            fast += FastAlpha * (v - fast);
+            slow += SlowAlpha * (v - slow);
+            Add(0, (v - _mean) / _scale);
+            Add(1, (v - previous) / _scale);
+            Add(2, (fast - _mean) / _scale);
+            Add(3, (slow - _mean) / _scale);
+            previous = v;
+        }
+
+        _fast = fast;
+        _slow = slow;
+    }
+
+    private void Add(int view, double z) =>
+        _views[view].Add(DecayingHistogram.SignedLogBin(z, FeatureBins, FeatureBinsPerNat));
 
     public void WriteState(System.Buffers.IBufferWriter<byte> output)
     {

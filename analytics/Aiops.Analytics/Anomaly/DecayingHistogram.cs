@@ -33,6 +33,20 @@ internal sealed class DecayingHistogram
 
     public int Bins => _counts.Length;
 
+    /// <summary>
+    /// The raw bin array, for a caller that parks other floats in an empty histogram (the detector keeps its
+    /// warm-up values here, so they cost no extra memory and travel in the snapshot); <see cref="Clear"/> it
+    /// before adding points.
+    /// </summary>
+    public Span<float> Slots => _counts;
+
+    /// <summary>Empties the histogram (all bins 0, running weight 1).</summary>
+    public void Clear()
+    {
+        Array.Clear(_counts);
+        _weight = 1f;
+    }
+
     /// <summary>Snapshot bytes of a histogram with <paramref name="bins"/> bins.</summary>
     public static int SnapshotBytes(int bins) => (bins + 1) * 4;
 
@@ -163,30 +177,6 @@ internal sealed class DecayingHistogram
 
         double prior = upper > 0 ? _weight : _weight * Math.Exp(-GapNats * (bin - top));
         return -Math.Log(Math.Min(1.0, (upper + prior) / ((double)total + _weight)));
-    }
-
-    /// <summary>
-    /// Moves the mass of each signed-log bin to the bin its centre falls in after the affine change of the
-    /// standardised quantity z → a·z + b (a new location and scale); O(bins).
-    /// </summary>
-    public void Rebin(double a, double b, double binsPerNat)
-    {
-        int n = _counts.Length;
-        Span<float> moved = stackalloc float[n];
-        for (int i = 0; i < n; i++)
-        {
-            float c = _counts[i];
-            if (c <= 0)
-            {
-                continue;
-            }
-
-            double u = (i - (n / 2) + 0.5) / binsPerNat;
-            double z = Math.Sign(u) * (Math.Exp(Math.Abs(u)) - 1.0);
-            moved[SignedLogBin((a * z) + b, n, binsPerNat)] += c;
-        }
-
-        moved.CopyTo(_counts);
     }
 
     public void Write(ref SnapshotWriter w)

@@ -15,7 +15,6 @@ public static class DetectorFactory
     {
         AiopsDetector.DetectorName => new AiopsDetector(),
         NullDetector.DetectorName => new NullDetector(),
-        "art" => new ArtDetector(),
         _ => throw UnknownName(name),
     };
 
