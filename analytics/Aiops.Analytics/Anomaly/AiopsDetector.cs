@@ -7,7 +7,9 @@ namespace Aiops.Analytics.Anomaly;
 /// <remarks>
 /// <para>Per point, after a warm-up of <see cref="WarmUpPoints"/> points that fixes the location and scale (its
 /// values are then replayed through the four view histograms and means, so scoring starts from 149 points of
-/// history rather than from empty histograms):</para>
+/// history rather than from empty histograms). A series whose warm-up values are all non-negative integers is
+/// treated as a count and judged on the square-root scale, where Poisson-like noise is equally wide at every
+/// level:</para>
 /// <list type="number">
 /// <item>Four standardised views: the value, the step from the previous value, and fast (α 0.1) and slow
 /// (α 0.02) exponential means. Each has a forgetting histogram (memory ≈ 5000 points) that gives the surprise
@@ -40,9 +42,10 @@ public sealed class AiopsDetector : IStreamingDetector
     public const int WarmUpPoints = 150;
 
     /// <summary>Snapshot size in bytes (fixed; ≤ 1 KiB).</summary>
-    public const int SnapshotBytes = 1 + 4 + (8 * 8) + (Views * ((FeatureBins + 1) * 4)) + ((MetaBins + 1) * 4);
+    public const int SnapshotBytes = 1 + 1 + 4 + (8 * 8) + (Views * ((FeatureBins + 1) * 4)) + ((MetaBins + 1) * 4);
 
-    // 5: during the warm-up the view histograms' slots hold the warm-up values (replayed at its end).
+    // 5: a flags byte (count series) after the version; during the warm-up the view histograms' slots hold the
+    // warm-up values (replayed at its end).
     private const byte SnapshotVersion = 5;
     private const int Views = 4;
     private const int FeatureBins = 40;
@@ -83,6 +86,10 @@ public sealed class AiopsDetector : IStreamingDetector
     private double _alertMemory;
     private double _alarms;
 
+    // During the warm-up: every value so far is a non-negative integer. After it: the series is a count and
+    // every value goes through CountScale first.
+    private bool _counts;
+
     public string Name => DetectorName;
 
     /// <inheritdoc/>
@@ -99,6 +106,11 @@ public sealed class AiopsDetector : IStreamingDetector
         {
             WarmUp(value);
             return 0.0;
+        }
+
+        if (_counts)
+        {
+            value = CountScale(value);
         }
 
         _fast += FastAlpha * (value - _fast);
@@ -145,16 +157,29 @@ public sealed class AiopsDetector : IStreamingDetector
 
     private void WarmUp(double value)
     {
-        // Welford: exact mean and variance of the warm-up; the values themselves are parked (as floats) in the
-        // still empty view histograms, 4 × 40 slots ≥ 150, for the replay below.
+        // Welford: exact mean and variance of the warm-up. The values themselves are parked for the replay below
+        // in the still empty view histograms (4 × 40 float slots ≥ 150) as offsets from the first value, which
+        // _fast (unused until the warm-up ends) keeps: offsets are exact for integers and for a flat series, so
+        // a replayed value never lands in a different bin than the same value arriving live.
         int i = _count - 1;
-        _views[i / FeatureBins].Slots[i % FeatureBins] = (float)value;
+        if (_count == 1)
+        {
+            _fast = value;
+        }
+
+        _views[i / FeatureBins].Slots[i % FeatureBins] = (float)(value - _fast);
+        _counts = (_count == 1 || _counts) && value >= 0 && value == Math.Floor(value);
         double delta = value - _mean;
         _mean += delta / _count;
         _m2 += delta * (value - _mean);
         _previous = value;
         if (_count == WarmUpPoints)
         {
+            if (_counts)
+            {
+                CountWarmUp();
+            }
+
             // A flat warm-up has no spread: fall back to 0.1 % of the level (or a tiny absolute floor) so the
             // first real movement is very surprising, which it is.
             double floor = Math.Max(Math.Abs(_mean) * 1e-3, 1e-9);
@@ -162,6 +187,38 @@ public sealed class AiopsDetector : IStreamingDetector
             ReplayWarmUp();
         }
     }
+
+    /// <summary>The i-th warm-up value as it will be judged (count series on the square-root scale).</summary>
+    private double Parked(int i)
+    {
+        double v = _fast + _views[i / FeatureBins].Slots[i % FeatureBins];
+        return _counts ? CountScale(v) : v;
+    }
+
+    /// <summary>
+    /// Count series (every warm-up value a non-negative integer: events per interval, tweets, requests) are
+    /// judged on the square-root scale, which makes Poisson-like noise equally wide at every level: without it
+    /// the day's busy hours (noise ∝ √level) look anomalous against a scale learnt partly at night, and a burst
+    /// from 3 to 18 counts as much as one from 300 to 315. Recomputes location and spread on that scale.
+    /// </summary>
+    private void CountWarmUp()
+    {
+        double mean = 0, m2 = 0;
+        for (int i = 0; i < WarmUpPoints; i++)
+        {
+            double v = Parked(i);
+            double delta = v - mean;
+            mean += delta / (i + 1);
+            m2 += delta * (v - mean);
+        }
+
+        _mean = mean;
+        _m2 = m2;
+        _previous = CountScale(_previous);
+    }
+
+    /// <summary>Signed square root: the variance-stabilising scale of counts; a (surprising) negative value stays negative.</summary>
+    private static double CountScale(double value) => Math.Sign(value) * Math.Sqrt(Math.Abs(value));
 
     /// <summary>
     /// Feeds the warm-up values, now that location and scale are known, through the four views (histograms
@@ -172,10 +229,10 @@ public sealed class AiopsDetector : IStreamingDetector
     /// </summary>
     private void ReplayWarmUp()
     {
-        Span<float> warm = stackalloc float[WarmUpPoints];
+        Span<double> warm = stackalloc double[WarmUpPoints];
         for (int i = 0; i < WarmUpPoints; i++)
         {
-            warm[i] = _views[i / FeatureBins].Slots[i % FeatureBins];
+            warm[i] = Parked(i);
         }
 
         foreach (var h in _views)
@@ -207,6 +264,7 @@ public sealed class AiopsDetector : IStreamingDetector
     {
         var w = new SnapshotWriter(output.GetSpan(SnapshotBytes));
         w.Byte(SnapshotVersion);
+        w.Byte(_counts ? (byte)1 : (byte)0);
         w.Int(_count);
         w.Double(_mean);
         w.Double(_m2);
@@ -234,8 +292,15 @@ public sealed class AiopsDetector : IStreamingDetector
             throw new FormatException($"aiops detector snapshot version {version}, expected {SnapshotVersion}");
         }
 
+        byte flags = r.Byte();
+        if (flags > 1)
+        {
+            throw new FormatException($"aiops detector snapshot: unknown flags {flags}");
+        }
+
         var d = new AiopsDetector
         {
+            _counts = flags == 1,
             _count = r.Int(),
             _mean = r.Double(),
             _m2 = r.Double(),
