@@ -21,8 +21,8 @@ namespace Aiops.Analytics.Anomaly;
 /// points): a noisy series that surprises itself every day must do better than usual to alert, a quiet one
 /// alerts on its first real break. The final surprise is the mean of the raw and the re-calibrated one.</item>
 /// <item>Score = 1 − exp(−surprise/8). A point only scores when it beats the alert memory (the recent maximum
-/// score, fading by 0.2 % per point), and then by its excess over 0.3·memory: NAB-style scoring, like operators,
-/// rewards the first alert of an incident and penalises its echoes.</item>
+/// alert-level score, ≥ 0.5, fading by 0.2 % per point), and then by its excess over 0.3·memory: NAB-style
+/// scoring, like operators, rewards the first alert of an incident and penalises its echoes.</item>
 /// <item>Alarm budget: every recent alert (score above 0.5, decayed with a memory of ≈ 5000 points) takes 0.005
 /// off the score, so a series that alerts every few hundred points (bursty counts) must beat its own habit to
 /// alert again while a quiet series loses nothing.</item>
@@ -131,7 +131,9 @@ public sealed class AiopsDetector : IStreamingDetector
 
         double score = 1.0 - Math.Exp(-surprise / ScoreScaleNats);
         double memory = _alertMemory;
-        _alertMemory = Math.Max(_alertMemory * AlertMemoryDecay, score);
+        // Only alert-level scores enter the memory: a sub-threshold wiggle must not mask (or, through the echo
+        // discount, shrink) a real event that follows it; what the memory is for is the echoes of an alert.
+        _alertMemory = score >= AlarmLevel ? Math.Max(_alertMemory * AlertMemoryDecay, score) : _alertMemory * AlertMemoryDecay;
         double output = score > memory ? Math.Max(0.0, score - (EchoDiscount * memory)) : 0.0;
         // Alarm budget: a series that has alerted often lately (bursty counts such as tweets) must beat its own
         // habit to alert again; each recent alert (decayed, memory ≈ 5000 points) costs 0.005 of score, so a
