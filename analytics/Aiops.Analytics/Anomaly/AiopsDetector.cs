@@ -5,7 +5,11 @@ namespace Aiops.Analytics.Anomaly;
 /// against the series' own history of surprise, with alert memory so one incident gives one burst of high scores.
 /// </summary>
 /// <remarks>
-/// <para>Per point, after a warm-up of <see cref="WarmUpPoints"/> points that fixes the location and scale:</para>
+/// <para>Per point, after a warm-up of <see cref="WarmUpPoints"/> points that fixes the location and scale (its
+/// values are then replayed through the four view histograms and means, so scoring starts from 149 points of
+/// history rather than from empty histograms). A series whose warm-up values are all non-negative integers is
+/// treated as a count and judged on the square-root scale, where Poisson-like noise is equally wide at every
+/// level:</para>
 /// <list type="number">
 /// <item>Four standardised views: the value, the step from the previous value, and fast (α 0.1) and slow
 /// (α 0.02) exponential means. Each has a forgetting histogram (memory ≈ 5000 points) that gives the surprise
@@ -17,8 +21,8 @@ namespace Aiops.Analytics.Anomaly;
 /// points): a noisy series that surprises itself every day must do better than usual to alert, a quiet one
 /// alerts on its first real break. The final surprise is the mean of the raw and the re-calibrated one.</item>
 /// <item>Score = 1 − exp(−surprise/8). A point only scores when it beats the alert memory (the recent maximum
-/// score, fading by 0.2 % per point), and then by its excess over 0.3·memory: NAB-style scoring, like operators,
-/// rewards the first alert of an incident and penalises its echoes.</item>
+/// alert-level score, ≥ 0.5, fading by 0.2 % per point), and then by its excess over 0.3·memory: NAB-style
+/// scoring, like operators, rewards the first alert of an incident and penalises its echoes.</item>
 /// <item>Alarm budget: every recent alert (score above 0.5, decayed with a memory of ≈ 5000 points) takes 0.005
 /// off the score, so a series that alerts every few hundred points (bursty counts) must beat its own habit to
 /// alert again while a quiet series loses nothing.</item>
@@ -38,13 +42,19 @@ public sealed class AiopsDetector : IStreamingDetector
     public const int WarmUpPoints = 150;
 
     /// <summary>Snapshot size in bytes (fixed; ≤ 1 KiB).</summary>
-    public const int SnapshotBytes = 1 + 4 + (8 * 8) + (Views * ((FeatureBins + 1) * 4)) + ((MetaBins + 1) * 4);
+    public const int SnapshotBytes = 1 + 1 + 4 + (8 * 8) + (Views * ((FeatureBins + 1) * 4)) + ((MetaBins + 1) * 4);
 
-    private const byte SnapshotVersion = 4;
+    // 5: a flags byte (count series) after the version; during the warm-up the view histograms' slots hold the
+    // warm-up values (replayed at its end).
+    private const byte SnapshotVersion = 5;
     private const int Views = 4;
     private const int FeatureBins = 40;
     private const double FeatureBinsPerNat = 3.0;
     private const double FeatureForgetting = 1.0 / 5000;
+
+    // Compile-time check that the warm-up values fit in the view histograms' slots (a negative constant
+    // cannot be converted to uint): WarmUpPoints ≤ Views × FeatureBins.
+    private const uint WarmUpFitsInViews = Views * FeatureBins - WarmUpPoints;
     private const int MetaBins = 48;
     private const double MetaBinsPerNat = 1.0;
     private const double MetaForgetting = 1.0 / 10000;
@@ -76,6 +86,10 @@ public sealed class AiopsDetector : IStreamingDetector
     private double _alertMemory;
     private double _alarms;
 
+    // During the warm-up: every value so far is a non-negative integer. After it: the series is a count and
+    // every value goes through CountScale first.
+    private bool _counts;
+
     public string Name => DetectorName;
 
     /// <inheritdoc/>
@@ -92,6 +106,11 @@ public sealed class AiopsDetector : IStreamingDetector
         {
             WarmUp(value);
             return 0.0;
+        }
+
+        if (_counts)
+        {
+            value = CountScale(value);
         }
 
         _fast += FastAlpha * (value - _fast);
@@ -112,7 +131,9 @@ public sealed class AiopsDetector : IStreamingDetector
 
         double score = 1.0 - Math.Exp(-surprise / ScoreScaleNats);
         double memory = _alertMemory;
-        _alertMemory = Math.Max(_alertMemory * AlertMemoryDecay, score);
+        // Only alert-level scores enter the memory: a sub-threshold wiggle must not mask (or, through the echo
+        // discount, shrink) a real event that follows it; what the memory is for is the echoes of an alert.
+        _alertMemory = score >= AlarmLevel ? Math.Max(_alertMemory * AlertMemoryDecay, score) : _alertMemory * AlertMemoryDecay;
         double output = score > memory ? Math.Max(0.0, score - (EchoDiscount * memory)) : 0.0;
         // Alarm budget: a series that has alerted often lately (bursty counts such as tweets) must beat its own
         // habit to alert again; each recent alert (decayed, memory ≈ 5000 points) costs 0.005 of score, so a
@@ -138,26 +159,114 @@ public sealed class AiopsDetector : IStreamingDetector
 
     private void WarmUp(double value)
     {
-        // Welford: exact mean and variance of the warm-up without storing it.
+        // Welford: exact mean and variance of the warm-up. The values themselves are parked for the replay below
+        // in the still empty view histograms (4 × 40 float slots ≥ 150) as offsets from the first value, which
+        // _fast (unused until the warm-up ends) keeps: offsets are exact for integers and for a flat series, so
+        // a replayed value never lands in a different bin than the same value arriving live.
+        int i = _count - 1;
+        if (_count == 1)
+        {
+            _fast = value;
+        }
+
+        _views[i / FeatureBins].Slots[i % FeatureBins] = (float)(value - _fast);
+        _counts = (_count == 1 || _counts) && value >= 0 && value == Math.Floor(value);
         double delta = value - _mean;
         _mean += delta / _count;
         _m2 += delta * (value - _mean);
         _previous = value;
-        _fast = value;
-        _slow = value;
         if (_count == WarmUpPoints)
         {
+            if (_counts)
+            {
+                CountWarmUp();
+            }
+
             // A flat warm-up has no spread: fall back to 0.1 % of the level (or a tiny absolute floor) so the
             // first real movement is very surprising, which it is.
             double floor = Math.Max(Math.Abs(_mean) * 1e-3, 1e-9);
             _scale = Math.Max(Math.Sqrt(_m2 / (_count - 1)), floor);
+            ReplayWarmUp();
         }
     }
+
+    /// <summary>The i-th warm-up value as it will be judged (count series on the square-root scale).</summary>
+    private double Parked(int i)
+    {
+        double v = _fast + _views[i / FeatureBins].Slots[i % FeatureBins];
+        return _counts ? CountScale(v) : v;
+    }
+
+    /// <summary>
+    /// Count series (every warm-up value a non-negative integer: events per interval, tweets, requests) are
+    /// judged on the square-root scale, which makes Poisson-like noise equally wide at every level: without it
+    /// the day's busy hours (noise ∝ √level) look anomalous against a scale learnt partly at night, and a burst
+    /// from 3 to 18 counts as much as one from 300 to 315. Recomputes location and spread on that scale.
+    /// </summary>
+    private void CountWarmUp()
+    {
+        double mean = 0, m2 = 0;
+        for (int i = 0; i < WarmUpPoints; i++)
+        {
+            double v = Parked(i);
+            double delta = v - mean;
+            mean += delta / (i + 1);
+            m2 += delta * (v - mean);
+        }
+
+        _mean = mean;
+        _m2 = m2;
+        _previous = CountScale(_previous);
+    }
+
+    /// <summary>Signed square root: the variance-stabilising scale of counts; a (surprising) negative value stays negative.</summary>
+    private static double CountScale(double value) => Math.Sign(value) * Math.Sqrt(Math.Abs(value));
+
+    /// <summary>
+    /// Feeds the warm-up values, now that location and scale are known, through the four views (histograms
+    /// only: the re-calibration histogram is left to real surprises). Without it the first scored points meet
+    /// empty histograms, score near 1 and set an alert memory that hides real events a few hundred points
+    /// later (short series with early anomalies); the two means also start from the warm-up's own history
+    /// instead of from its last value.
+    /// </summary>
+    private void ReplayWarmUp()
+    {
+        Span<double> warm = stackalloc double[WarmUpPoints];
+        for (int i = 0; i < WarmUpPoints; i++)
+        {
+            warm[i] = Parked(i);
+        }
+
+        foreach (var h in _views)
+        {
+            h.Clear();
+        }
+
+        double previous = warm[0], fast = previous, slow = previous;
+        for (int i = 1; i < WarmUpPoints; i++)
+        {
+            double v = warm[i];
+            fast += FastAlpha * (v - fast);
+            slow += SlowAlpha * (v - slow);
+            Add(0, (v - _mean) / _scale);
+            Add(1, (v - previous) / _scale);
+            Add(2, (fast - _mean) / _scale);
+            Add(3, (slow - _mean) / _scale);
+            previous = v;
+        }
+
+        _fast = fast;
+        _slow = slow;
+    }
+
+    private void Add(int view, double z) =>
+        _views[view].Add(DecayingHistogram.SignedLogBin(z, FeatureBins, FeatureBinsPerNat));
 
     public void WriteState(System.Buffers.IBufferWriter<byte> output)
     {
         var w = new SnapshotWriter(output.GetSpan(SnapshotBytes));
         w.Byte(SnapshotVersion);
+        w.Byte(_counts ? (byte)1 : (byte)0);
         w.Int(_count);
         w.Double(_mean);
         w.Double(_m2);
@@ -185,8 +294,15 @@ public sealed class AiopsDetector : IStreamingDetector
             throw new FormatException($"aiops detector snapshot version {version}, expected {SnapshotVersion}");
         }
 
+        byte flags = r.Byte();
+        if (flags > 1)
+        {
+            throw new FormatException($"aiops detector snapshot: unknown flags {flags}");
+        }
+
         var d = new AiopsDetector
         {
+            _counts = flags == 1,
             _count = r.Int(),
             _mean = r.Double(),
             _m2 = r.Double(),

@@ -33,6 +33,20 @@ internal sealed class DecayingHistogram
 
     public int Bins => _counts.Length;
 
+    /// <summary>
+    /// The raw bin array, for a caller that parks other floats in an empty histogram (the detector keeps its
+    /// warm-up values here, so they cost no extra memory and travel in the snapshot); <see cref="Clear"/> it
+    /// before adding points.
+    /// </summary>
+    public Span<float> Slots => _counts;
+
+    /// <summary>Empties the histogram (all bins 0, running weight 1).</summary>
+    public void Clear()
+    {
+        Array.Clear(_counts);
+        _weight = 1f;
+    }
+
     /// <summary>Snapshot bytes of a histogram with <paramref name="bins"/> bins.</summary>
     public static int SnapshotBytes(int bins) => (bins + 1) * 4;
 
