@@ -84,7 +84,9 @@ public sealed class Correlator
                 {
                     // A root-like member (it covers most of the incident) keeps its incident for the flap
                     // window: a flapping root returns after quiet spells longer than the join gap.
-                    var window = i.Cover[node] >= _options.FragmentCoverage * i.Members.Count ? _options.FlapWindow : _options.JoinGap;
+                    // Victims of a flapping root (reporting or silent) fail again with it, so a member under
+                    // the incident's root-like CI keeps it for the flap window too.
+                    var window = UnderRootLike(i, node, ancestors) ? _options.FlapWindow : _options.JoinGap;
                     // Fades with age so a fresher, more specific explanation (a parent that just went down)
                     // wins over an old membership from an unrelated problem.
                     if (t - self.LastAt <= window) Offer(i, 1000 - 20 * (t - self.LastAt).TotalMinutes, -1, JoinReason.SameCi, node);
@@ -144,7 +146,8 @@ public sealed class Correlator
         if (bestScore < 1000 && _recentlyResolvedByCi.TryGetValue(node, out var old)
             && old.MergedInto is null && old.ResolvedAt is { } ra && t - ra <= _options.FlapWindow && bestScore < 500
             // Only a CI that explains most of the old incident (its root flapping) reopens it; a former
-            // victim reporting again is more likely a new, independent problem.
+            // victim reporting again after the incident resolved is more likely a new, independent problem
+            // (while the incident is still active, victims rejoin it: rule 1).
             && old.Cover[node] >= _options.FragmentCoverage * old.Members.Count)
         {
             old.ResolvedAt = null;
@@ -252,6 +255,12 @@ public sealed class Correlator
                 && (i.CoverFirst[via] - onset).Duration() <= half
                 && i.RecentCoverage(via, _now) >= _options.FragmentCoverage && !ExplainedOutside(i, via)).ToList();
             if (fragments.Count == 0) continue;
+            // A failure travels hop by hop, so only the root of a cascade may be silent: a fragment whose
+            // head sits several hops under via, with the CIs in between quiet, is not via's cascade but a
+            // fault of its own that happens to share a big ancestor (the site's core switch).
+            if (!Linked(target, via, target, fragments)) continue;
+            fragments.RemoveAll(f => !Linked(f, via, target, fragments));
+            if (fragments.Count == 0) continue;
             var first = fragments.Min(i => i.CoverFirst[via]);
             var last = fragments.Max(i => i.CoverFirst[via]);
             if (onset < first) first = onset;
@@ -289,6 +298,54 @@ public sealed class Correlator
     }
 
     private const int MinSelfExplainedFragments = 3;
+
+    /// <summary>Whether <paramref name="node"/> is the incident's root-like CI or sits under it: the most
+    /// specific CI that covers at least <see cref="CorrelatorOptions.FragmentCoverage"/> of its members (its
+    /// reported or inferred root). Broad ancestors (the site) cover everything and say nothing.</summary>
+    private bool UnderRootLike(Incident i, int node, ReadOnlySpan<int> ancestors)
+    {
+        var head = i.RootLike(_options.FragmentCoverage);
+        if (head == node) return true;
+        if (i.Members.Count < 2 || head < 0) return false;
+        foreach (var a in ancestors) if (a == head) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// Whether the incident's head (its credible reporting root, or else the most specific CI that covers
+    /// most of its recent members) is <paramref name="via"/>, a direct dependent of it, or sits under a
+    /// direct dependent of it that is a member of the group: a cascade from <paramref name="via"/> reaches
+    /// it through CIs that themselves failed.
+    /// </summary>
+    private bool Linked(Incident i, int via, Incident target, List<Incident> fragments)
+    {
+        var head = Head(i, via);
+        if (head == via || head >= _graph.Count) return head == via;
+        foreach (var p in _graph.ParentsOf(head))
+        {
+            if (p == via) return true;
+            if (target.Members.ContainsKey(p) || fragments.Exists(f => f.Members.ContainsKey(p)))
+                foreach (var q in _graph.ParentsOf(p)) if (q == via) return true;
+        }
+        return false;
+    }
+
+    /// <summary>The incident's own explanation below <paramref name="via"/>: its credible reporting root, or
+    /// else the CI with the smallest closure that covers at least <see cref="CorrelatorOptions.FragmentCoverage"/>
+    /// of its recent members (a silent root inferred by coverage).</summary>
+    private int Head(Incident i, int via)
+    {
+        if (i.TopReporter >= 0 && i.RecentCoverage(i.TopReporter, _now) >= _options.FragmentCoverage) return i.TopReporter;
+        var best = via;
+        var bestSize = via < _graph.Count ? _graph.ClosureSize(via) : int.MaxValue;
+        foreach (var c in i.Cover.Keys)
+        {
+            if (c >= _graph.Count || c == via) continue;
+            var size = _graph.ClosureSize(c);
+            if (size < bestSize && i.RecentCoverage(c, _now) >= _options.FragmentCoverage) { best = c; bestSize = size; }
+        }
+        return best;
+    }
 
     /// <summary>The incident has a credible reporting root that does not sit under <paramref name="via"/>:
     /// <paramref name="via"/> cannot be the cause of it (a storage cascade is not a rack switch's fault).</summary>

@@ -101,6 +101,7 @@ public sealed class Incident
         if (e.Time < OpenedAt) OpenedAt = e.Time;
         if (!Members.TryGetValue(node, out var m))
         {
+            _rootLike = -2;
             Members[node] = m = new Member(e.Time);
             Cover[node] = Cover.GetValueOrDefault(node) + 1;
             Bump(node, e.Time);
@@ -120,6 +121,7 @@ public sealed class Incident
     internal void Absorb(Incident other, Func<int, ReadOnlySpan<int>> ancestorsOf)
     {
         _ranking = null;
+        _rootLike = -2;
         _events.AddRange(other._events);
         if (other.OpenedAt < OpenedAt) OpenedAt = other.OpenedAt;
         if (other.LastEventAt > LastEventAt) LastEventAt = other.LastEventAt;
@@ -143,6 +145,24 @@ public sealed class Incident
         foreach (var (node, t) in other.CoverLast) Touch(node, t);
         foreach (var (node, t) in other.CoverFirst) Touch(node, t);
         other._events.Clear();
+    }
+
+    private int _rootLike = -2;
+
+    /// <summary>The CI with the smallest dependency closure that covers at least <paramref name="share"/> of
+    /// the members (ties: more members covered), or -1; cached until the members change.</summary>
+    internal int RootLike(double share)
+    {
+        if (_rootLike != -2) return _rootLike;
+        var need = Math.Max(1, share * Members.Count);
+        int best = -1, bestSize = int.MaxValue, bestK = 0;
+        foreach (var (c, k) in Cover)
+        {
+            if (k < need) continue;
+            var size = c < _graph.Count ? _graph.ClosureSize(c) : 1;
+            if (size < bestSize || (size == bestSize && k > bestK)) { best = c; bestSize = size; bestK = k; }
+        }
+        return _rootLike = best;
     }
 
     /// <summary>Per covering CI, the first event time of a member under it (the onset seen from there).</summary>
