@@ -126,8 +126,15 @@ public sealed class Correlator
                     // switch would swallow every independent fault of the site.
                     var sinceReport = Math.Max(_options.MinOnsetSpan.TotalSeconds, (t - reporter.LastAt).TotalSeconds);
                     var reporterCoincidence = 1 - Math.Exp(-lambda * n * sinceReport);
-                    if (age <= _options.JoinGap && (reporter.Down || reporterCoincidence <= _options.ReporterCoincidenceLimit || share >= _options.StormShare))
-                        Offer(i, 800 - 10 * depths[k], -1, JoinReason.Downstream, a);
+                    // A failure reaches dependents hop by hop, and the CIs in between usually report too: an
+                    // anomaly (not down) several hops up with quiet CIs in between is a weak explanation (a
+                    // noisy anomaly on a core switch is not why a VM went down). Up to one quiet hop is
+                    // tolerated (late or flapping intermediates); a down CI explains its whole subtree.
+                    var reachable = depths[k] <= 2 || reporter.Down;
+                    // A CI with several failing parents goes with the one that reported most recently: its
+                    // failure is the fresher explanation (multi-parent CIs between concurrent faults).
+                    if (reachable && age <= _options.JoinGap && (reporter.Down || reporterCoincidence <= _options.ReporterCoincidenceLimit || share >= _options.StormShare))
+                        Offer(i, 800 - 10 * depths[k] - 2 * age.TotalMinutes, -1, JoinReason.Downstream, a);
                     continue;
                 }
                 if (t - i.CoverLast[a] > _options.SiblingWindow || i.RecentCoverage(a, t) < _options.MinRootCoverage) continue;
