@@ -43,6 +43,83 @@ public sealed class Correlator
     {
         _graph = graph ?? throw new ArgumentNullException(nameof(graph));
         _options = options ?? new CorrelatorOptions();
+        _wantedParentTypes = LearnMissingRelations(graph);
+    }
+
+    /// <summary>Per CI, the types of parent it most likely lost from the CMDB (null: nothing missing).</summary>
+    private readonly string[]?[] _wantedParentTypes;
+
+    private const double SchemaShare = 0.9;
+    private const int SchemaMinPeers = 10;
+
+    /// <summary>
+    /// Learns the estate's relation schema from the CMDB itself: when at least 90 % of the CIs of a type
+    /// (10 or more) have an upstream relation of some type, mostly towards one type of CI (a VM runs on a
+    /// hypervisor, a service depends on a database), a CI of that type without such a relation probably
+    /// lost it from the export. Such CIs get a fallback on time plus the missing parent's type.
+    /// </summary>
+    private static string[]?[] LearnMissingRelations(CmdbGraph g)
+    {
+        var result = new string[]?[g.Count];
+        var byType = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (var i = 0; i < g.Count; i++)
+        {
+            if (!byType.TryGetValue(g[i].Type, out var l)) byType[g[i].Type] = l = [];
+            l.Add(i);
+        }
+        foreach (var (_, members) in byType)
+        {
+            if (members.Count < SchemaMinPeers) continue;
+            foreach (var rel in Enum.GetValues<RelationType>())
+            {
+                if (rel == RelationType.MemberOf) continue;
+                var have = 0;
+                var targetTypes = new Dictionary<string, int>(StringComparer.Ordinal);
+                foreach (var m in members)
+                {
+                    var found = false;
+                    var types = g.ParentTypesOf(m);
+                    var parents = g.ParentsOf(m);
+                    for (var j = 0; j < types.Length; j++)
+                        if (types[j] == rel) { found = true; var tt = g[parents[j]].Type; targetTypes[tt] = targetTypes.GetValueOrDefault(tt) + 1; }
+                    if (found) have++;
+                }
+                if (have < SchemaShare * members.Count) continue;
+                var wanted = targetTypes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).First().Key;
+                foreach (var m in members)
+                {
+                    var found = false;
+                    foreach (var t in g.ParentTypesOf(m)) found |= t == rel;
+                    if (!found) result[m] = [.. result[m] ?? [], wanted];
+                }
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// A CI that lost an upstream relation (per the learned schema) joins the active incident where a CI of
+    /// the missing parent's type started failing within <see cref="CorrelatorOptions.OrphanWindow"/> (×2)
+    /// before it: the most recent such onset.
+    /// </summary>
+    private void OfferLostParent(int node, DateTimeOffset t, Action<Incident, int> offer)
+    {
+        if (node >= _graph.Count || _wantedParentTypes[node] is not { } wanted) return;
+        var window = _options.OrphanWindow * 2;
+        Incident? best = null;
+        var bestAt = DateTimeOffset.MinValue;
+        var via = -1;
+        foreach (var i in _active)
+        {
+            if (t - i.LastEventAt > window) continue;
+            foreach (var (c, first) in i.CoverFirst)
+            {
+                if (c >= _graph.Count || first <= bestAt || t - first > window || first > t || i.RecentCover(c, t) < 0.5) continue;
+                if (Array.IndexOf(wanted, _graph[c].Type) < 0) continue;
+                best = i; bestAt = first; via = c;
+            }
+        }
+        if (best is not null) offer(best, via);
     }
 
     /// <summary>Every incident created so far (merged ones included, with <see cref="Incident.MergedInto"/> set).</summary>
@@ -183,7 +260,12 @@ public sealed class Correlator
         if (best is null && node < _graph.Count)
             OfferNeighbours(node, t, evt.Kind == EventKind.Down, LooksOrphaned(node), (i, x) => Offer(i, 40, -1, JoinReason.Neighbour, x));
 
-        // 6. A CI with no upstream relation at all (or only containers) cannot be placed by topology:
+        // 6. A CI that lost an upstream relation the estate's schema expects (a VM without a hypervisor):
+        // join the cascade where a CI of the missing parent's type just started failing.
+        if (best is null)
+            OfferLostParent(node, t, (i, x) => Offer(i, 35, -1, JoinReason.Neighbour, x));
+
+        // 7. A CI with no upstream relation at all (or only containers) cannot be placed by topology:
         // fall back on time and join the busiest cascade that is unfolding right now, if any.
         if (best is null && node < _graph.Count && LooksOrphaned(node))
         {
