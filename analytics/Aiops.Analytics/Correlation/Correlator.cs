@@ -218,8 +218,13 @@ public sealed class Correlator
                 // An incident already explained by a reporting CI that is not above this event (a down
                 // hypervisor over its VMs) does not take siblings through a higher silent ancestor: that would
                 // replace a credible root by a guess. Simultaneous cascades are merged later instead.
+                // Exception: both this CI and that reporter depend directly on the silent ancestor. Two
+                // direct dependents of one CI failing together is the signature of that CI failing silently
+                // (a database without telemetry and two of its services), and the coincidence test below
+                // still applies.
                 if (i.TopReporter >= 0 && i.TopReporter != a
-                    && i.RecentCoverage(i.TopReporter, t) >= _options.FragmentCoverage) continue;
+                    && i.RecentCoverage(i.TopReporter, t) >= _options.FragmentCoverage
+                    && !(depths[k] == 1 && !IsContainer(a) && IsDirectChild(i.TopReporter, a) && ShareOfChildrenFailing(a, i, null, node) >= SilentParentShare)) continue;
                 if (siblingCoincidence <= _options.CoincidenceLimit || share >= _options.StormShare)
                     Offer(i, 100 + 100 * (1 - siblingCoincidence) + 100 * share - depths[k], a, JoinReason.Sibling, a);
             }
@@ -367,8 +372,11 @@ public sealed class Correlator
             var significant = tail <= _options.MergeSignificance * (reporterDown ? 100 : reporting ? 10 : 1);
             // Two incidents that each have a credible root of their own are two faults unless the shared
             // CI itself reports: a storm shows as many fragments at once, not as a pair.
+            // Heads that all depend directly on via are the exception (via failing silently under them).
             if (significant && fragments.Count + 1 < MinSelfExplainedFragments && !target.Members.ContainsKey(via)
-                && SelfExplained(target, via) && fragments.All(f => SelfExplained(f, via)))
+                && SelfExplained(target, via) && fragments.All(f => SelfExplained(f, via))
+                && !(!IsContainer(via) && IsDirectChild(target.TopReporter, via) && fragments.All(f => IsDirectChild(f.TopReporter, via))
+                     && ShareOfChildrenFailing(via, target, fragments, -1) >= SilentParentShare))
                 significant = false;
             if (!significant) continue;
             mergedVia = via;
@@ -387,6 +395,33 @@ public sealed class Correlator
     }
 
     private const int MinSelfExplainedFragments = 3;
+
+    /// <summary>Share of a silent CI's direct dependents that must be failing (at least two) before two
+    /// self-explained heads under it are read as it failing: a failure reaches most direct dependents, while
+    /// two independent faults among many dependents are a coincidence. 1/3.</summary>
+    private const double SilentParentShare = 1.0 / 3;
+
+    /// <summary>Share of <paramref name="parent"/>'s direct dependents (containers excluded) that are members of
+    /// the incident, of the fragments, or are <paramref name="extra"/>; 0 when fewer than two are.</summary>
+    private double ShareOfChildrenFailing(int parent, Incident i, List<Incident>? fragments, int extra)
+    {
+        if (parent >= _graph.Count) return 0;
+        int total = 0, failing = 0;
+        foreach (var c in _graph.ChildrenOf(parent))
+        {
+            if (IsContainer(c)) continue;
+            total++;
+            if (c == extra || i.Members.ContainsKey(c) || (fragments is not null && fragments.Exists(f => f.Members.ContainsKey(c)))) failing++;
+        }
+        return failing < 2 || total == 0 ? 0 : (double)failing / total;
+    }
+
+    private bool IsDirectChild(int node, int parent)
+    {
+        if (node < 0 || node >= _graph.Count) return false;
+        foreach (var p in _graph.ParentsOf(node)) if (p == parent) return true;
+        return false;
+    }
 
     /// <summary>Whether <paramref name="node"/> is the incident's root-like CI or sits under it: the most
     /// specific CI that covers at least <see cref="CorrelatorOptions.FragmentCoverage"/> of its members (its

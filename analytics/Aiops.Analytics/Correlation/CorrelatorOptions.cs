@@ -58,7 +58,7 @@ public sealed class CorrelatorOptions
 
     /// <summary>A silent or late-reporting upstream CI links an event to an incident only if it covers at
     /// least this share of the incident's recently joined members (it is a plausible root of both). Default 0.5.</summary>
-    public double MinRootCoverage { get; init; } = 0.5;
+    public double MinRootCoverage { get; init; } = 0.8;
 
     /// <summary>A reporting CI joins an incident as its possible (late) root when it covers at least this
     /// share of the incident's recent members. Default 0.3.</summary>
