@@ -67,14 +67,17 @@ internal static class RootCauseRanker
         scored.AddRange(demoted);
         // The first alternative to a reporting top candidate is its best direct parent: the same symptoms
         // with a silent parent as their root (missing telemetry) is the likeliest other explanation.
+        // With several parents (a service on a host that also uses a database), the best two take the next
+        // two places.
         if (incident.Members.ContainsKey(top))
         {
             var parents = graph.ParentsOf(top);
-            for (var j = 1; j < scored.Count; j++)
+            var place = 1;
+            for (var j = 1; j < scored.Count && place <= 2; j++)
                 if (graph.TryGetIndex(scored[j].Ci, out var c) && parents.Contains(c) && RootCauseRanker.TypePrior(graph[c].Type) >= 0)
                 {
-                    if (j > 1) { var p = scored[j]; scored.RemoveAt(j); scored.Insert(1, p); }
-                    break;
+                    if (j > place) { var p = scored[j]; scored.RemoveAt(j); scored.Insert(place, p); }
+                    place++;
                 }
         }
     }
