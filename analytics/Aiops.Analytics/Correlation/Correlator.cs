@@ -166,7 +166,10 @@ public sealed class Correlator
                     var window = UnderRootLike(i, node, ancestors) ? _options.FlapWindow : _options.JoinGap;
                     // Fades with age so a fresher, more specific explanation (a parent that just went down)
                     // wins over an old membership from an unrelated problem.
-                    if (t - self.LastAt <= window) Offer(i, 1000 - 20 * (t - self.LastAt).TotalMinutes, -1, JoinReason.SameCi, node);
+                    // A victim's membership fades within minutes (a CI under two concurrent faults follows the
+                    // parent that failed most recently); the incident's root keeps its incident while it flaps.
+                    var fade = i.RootLike(_options.FragmentCoverage) == node ? 20 : 100;
+                    if (t - self.LastAt <= window) Offer(i, 1000 - fade * (t - self.LastAt).TotalMinutes, -1, JoinReason.SameCi, node);
                 }
                 // A late root reports shortly after its first symptoms; an upstream CI whose event comes long
                 // after the symptoms under it began is more likely a new fault of its own.
