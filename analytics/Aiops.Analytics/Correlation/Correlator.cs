@@ -104,14 +104,20 @@ public sealed class Correlator
     /// </summary>
     private void OfferLostParent(int node, DateTimeOffset t, Action<Incident, int> offer)
     {
-        if (node >= _graph.Count || _wantedParentTypes[node] is not { } wanted) return;
+        var (best, via) = FindLostParent(node, t, null);
+        if (best is not null) offer(best, via);
+    }
+
+    private (Incident? Incident, int Via) FindLostParent(int node, DateTimeOffset t, Incident? exclude)
+    {
+        if (node >= _graph.Count || _wantedParentTypes[node] is not { } wanted) return (null, -1);
         var window = _options.OrphanWindow * 2;
         Incident? best = null;
         var bestAt = DateTimeOffset.MinValue;
         var via = -1;
         foreach (var i in _active)
         {
-            if (t - i.LastEventAt > window) continue;
+            if (i == exclude || t - i.LastEventAt > window) continue;
             foreach (var (c, first) in i.CoverFirst)
             {
                 if (c >= _graph.Count || first <= bestAt || t - first > window || first > t || i.RecentCover(c, t) < 0.5) continue;
@@ -119,7 +125,7 @@ public sealed class Correlator
                 best = i; bestAt = first; via = c;
             }
         }
-        if (best is not null) offer(best, via);
+        return (best, via);
     }
 
     /// <summary>Every incident created so far (merged ones included, with <see cref="Incident.MergedInto"/> set).</summary>
@@ -301,6 +307,22 @@ public sealed class Correlator
         _counters[(int)reason]++;
 
         var merged = MergeFragments(best, node, ancestors, lambda, out var mergedVia);
+        // A fragment headed by a CI that lost an upstream relation (a hypervisor without its switch, its VMs
+        // under it) folds into the cascade where a CI of the missing parent's type just began failing.
+        if (merged.Count == 0 && node < _graph.Count && _wantedParentTypes[node] is not null && best.RootLike(_options.FragmentCoverage) == node
+            && t - best.OpenedAt <= _options.OrphanWindow * 2)
+        {
+            var (host, via) = FindLostParent(node, t, best);
+            if (host is not null)
+            {
+                Fold(best, host);
+                merged = [best.Id];
+                mergedVia = via;
+                best = host;
+                opened = false;
+                reopened = false;
+            }
+        }
         _merged += merged.Count;
         return new CorrelationAssignment(evt.Id, best.Id, opened, reopened, merged,
             reason.ToString().ToLowerInvariant(), link >= 0 ? CiIdOf(link) : null, mergedVia >= 0 ? CiIdOf(mergedVia) : null);
@@ -385,12 +407,7 @@ public sealed class Correlator
             mergedVia = via;
             foreach (var f in fragments)
             {
-                Unindex(f);
-                _active.Remove(f);
-                f.MergedInto = target.Id;
-                var before = new HashSet<int>(target.Cover.Keys);
-                target.Absorb(f, AncestorsOf);
-                foreach (var c in target.Cover.Keys) if (!before.Contains(c)) Index(c, target);
+                Fold(f, target);
                 merged.Add(f.Id);
             }
         }
@@ -398,6 +415,16 @@ public sealed class Correlator
     }
 
     private const int MinSelfExplainedFragments = 3;
+
+    private void Fold(Incident f, Incident target)
+    {
+        Unindex(f);
+        _active.Remove(f);
+        f.MergedInto = target.Id;
+        var before = new HashSet<int>(target.Cover.Keys);
+        target.Absorb(f, AncestorsOf);
+        foreach (var c in target.Cover.Keys) if (!before.Contains(c)) Index(c, target);
+    }
 
     /// <summary>Share of a silent CI's direct dependents that must be failing (at least two) before two
     /// self-explained heads under it are read as it failing: a failure reaches most direct dependents, while
