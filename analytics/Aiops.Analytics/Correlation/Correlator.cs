@@ -234,7 +234,9 @@ public sealed class Correlator
                 if (i.TopReporter >= 0 && i.TopReporter != a
                     && i.RecentCoverage(i.TopReporter, t) >= _options.FragmentCoverage
                     && !(depths[k] == 1 && !IsContainer(a) && IsDirectChild(i.TopReporter, a) && ShareOfChildrenFailing(a, i, null, node) >= SilentParentShare)) continue;
-                if (siblingCoincidence <= _options.CoincidenceLimit || share >= _options.StormShare)
+                // Hop by hop again: a silent ancestor explains a CI one or two hops under it (the CI in between
+                // may report late); deeper, with everything in between quiet, only a storm-sized share does.
+                if ((depths[k] <= 2 && siblingCoincidence <= _options.CoincidenceLimit) || share >= _options.StormShare)
                     Offer(i, 100 + 100 * (1 - siblingCoincidence) + 100 * share - depths[k], a, JoinReason.Sibling, a);
             }
         }
