@@ -112,17 +112,23 @@ public sealed class Correlator
     {
         if (node >= _graph.Count || _wantedParentTypes[node] is not { } wanted) return (null, -1);
         var window = _options.OrphanWindow * 2;
+        // A CI of that type that itself reports beats a silent one that merely covers members (every
+        // incident covers some switch); a silent one needs several recent members under it. Then the most
+        // recent onset.
         Incident? best = null;
-        var bestAt = DateTimeOffset.MinValue;
+        var bestKey = (Reported: false, At: DateTimeOffset.MinValue);
         var via = -1;
         foreach (var i in _active)
         {
             if (i == exclude || t - i.LastEventAt > window) continue;
             foreach (var (c, first) in i.CoverFirst)
             {
-                if (c >= _graph.Count || first <= bestAt || t - first > window || first > t || i.RecentCover(c, t) < 0.5) continue;
+                if (c >= _graph.Count || t - first > window || first > t) continue;
                 if (Array.IndexOf(wanted, _graph[c].Type) < 0) continue;
-                best = i; bestAt = first; via = c;
+                var reported = i.Members.ContainsKey(c);
+                if (!reported && i.RecentCover(c, t) < 2) continue;
+                if (best is not null && (bestKey.Reported && !reported || (bestKey.Reported == reported && first <= bestKey.At))) continue;
+                best = i; bestKey = (reported, first); via = c;
             }
         }
         return (best, via);
