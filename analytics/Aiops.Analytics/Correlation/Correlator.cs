@@ -143,7 +143,7 @@ public sealed class Correlator
     /// <summary>Events handled per decision path, plus fragments merged (for diagnostics and metrics).</summary>
     public string CountersText => string.Join(' ', Enum.GetValues<JoinReason>().Select(r => $"{r}={_counters[(int)r]}")) + $" merged={_merged}";
 
-    private enum JoinReason { Opened, SameCi, Upstream, Downstream, Sibling, Reopened, Orphan, Neighbour }
+    private enum JoinReason { Opened, SameCi, Upstream, Downstream, Sibling, Reopened, Orphan, Neighbour, LostRelation }
 
     public CorrelationAssignment Add(CorrelationEvent evt)
     {
@@ -152,8 +152,7 @@ public sealed class Correlator
         // Late events are accepted; the clock only moves forward so incidents never un-resolve by time.
         if (evt.Time > _now) { _now = evt.Time; ResolveQuiet(); }
         var node = NodeOf(evt.Ci);
-        var ancestors = AncestorsOf(node);
-        var depths = node < _graph.Count ? _graph.AncestorDepthsOf(node) : default;
+        var ancestors = Lineage(node, out var depths);
         var t = evt.Time;
 
         Incident? best = null;
@@ -285,7 +284,7 @@ public sealed class Correlator
         // 6. A CI that lost an upstream relation the estate's schema expects (a VM without a hypervisor):
         // join the cascade where a CI of the missing parent's type just started failing.
         if (best is null)
-            OfferLostParent(node, t, (i, x) => Offer(i, 35, -1, JoinReason.Neighbour, x));
+            OfferLostParent(node, t, (i, x) => Offer(i, 35, -1, JoinReason.LostRelation, x));
 
         // 7. A CI with no upstream relation at all (or only containers) cannot be placed by topology:
         // fall back on time and join the busiest cascade that is unfolding right now, if any.
@@ -311,6 +310,7 @@ public sealed class Correlator
             _opened++;
             opened = true;
         }
+        if (reason == JoinReason.LostRelation) { LinkLostParent(node, link); ancestors = Lineage(node, out depths); }
         AddTo(best, evt, node, ancestors);
         _counters[(int)reason]++;
 
@@ -323,6 +323,7 @@ public sealed class Correlator
             var (host, via) = FindLostParent(node, t, best);
             if (host is not null)
             {
+                LinkLostParent(node, via);
                 Fold(best, host);
                 merged = [best.Id];
                 mergedVia = via;
@@ -641,7 +642,62 @@ public sealed class Correlator
         return i;
     }
 
-    private ReadOnlySpan<int> AncestorsOf(int node) => node < _graph.Count ? _graph.AncestorsOf(node) : default;
+    private ReadOnlySpan<int> AncestorsOf(int node) => Lineage(node, out _);
+
+    /// <summary>Parents inferred for CIs that lost an upstream relation (CI → the CI of the missing parent's
+    /// type it was linked to). They stand in for the lost relation from then on, so the rest of the cascade
+    /// under that CI, and the root ranking, see the inferred root above it.</summary>
+    private readonly Dictionary<int, int> _virtualParent = [];
+    private readonly Dictionary<int, (int[] Ancestors, byte[] Depths)> _lineage = [];
+
+    private void LinkLostParent(int node, int parent)
+    {
+        if (node < _graph.Count && parent >= 0 && parent < _graph.Count && parent != node && !IsContainer(parent))
+        {
+            _virtualParent[node] = parent;
+            _lineage.Clear();
+        }
+    }
+
+    /// <summary>The CI's ancestors (BFS order) and their hop counts: the graph's, plus inferred parents of the CI
+    /// or of its ancestors and their own ancestors.</summary>
+    private ReadOnlySpan<int> Lineage(int node, out ReadOnlySpan<byte> depths)
+    {
+        depths = default;
+        if (node >= _graph.Count) return default;
+        depths = _graph.AncestorDepthsOf(node);
+        if (_virtualParent.Count == 0) return _graph.AncestorsOf(node);
+        if (_lineage.TryGetValue(node, out var cached)) { depths = cached.Depths; return cached.Ancestors; }
+        var anc = _graph.AncestorsOf(node).ToArray();
+        var dep = _graph.AncestorDepthsOf(node).ToArray();
+        List<int>? extra = null;
+        List<byte>? extraDepths = null;
+        HashSet<int>? seen = null;
+        void Consider(int x, int dx)
+        {
+            if (!_virtualParent.TryGetValue(x, out var v)) return;
+            if (seen is null)
+            {
+                seen = [node];
+                foreach (var a in anc) seen.Add(a);
+                extra = [];
+                extraDepths = [];
+            }
+            if (seen.Add(v)) { extra!.Add(v); extraDepths!.Add((byte)Math.Min(255, dx + 1)); }
+            var va = _graph.AncestorsOf(v);
+            var vd = _graph.AncestorDepthsOf(v);
+            for (var j = 0; j < va.Length; j++)
+                if (seen.Add(va[j])) { extra!.Add(va[j]); extraDepths!.Add((byte)Math.Min(255, dx + 1 + vd[j])); }
+        }
+        Consider(node, 0);
+        for (var k = 0; k < anc.Length; k++) Consider(anc[k], dep[k]);
+        (int[] Ancestors, byte[] Depths) result = extra is null
+            ? (anc, dep)
+            : ([.. anc, .. extra], [.. dep, .. extraDepths!]);
+        _lineage[node] = result;
+        depths = result.Depths;
+        return result.Ancestors;
+    }
 
     private string CiIdOf(int node) => node < _graph.Count ? _graph[node].Id : _extraIds[node - _graph.Count];
 }
