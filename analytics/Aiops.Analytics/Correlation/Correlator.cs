@@ -377,7 +377,10 @@ public sealed class Correlator
             if (target.RecentCoverage(via, _now) < _options.FragmentCoverage || ExplainedOutside(target, via)) continue;
             // Fragments of one fault start together (propagation delays are minutes); independent faults
             // start at unrelated times. The test therefore uses the span of the onsets under via.
+            // An old incident under via (an isolated event there long ago, then the real failure) is
+            // compared by the current burst: now.
             var onset = target.CoverFirst[via];
+            if (_now - onset > _options.SiblingWindow) onset = _now;
             var half = _options.SiblingWindow;
             var fragments = list.Where(i => i != target && _now - i.CoverLast[via] <= _options.SiblingWindow
                 && (i.CoverFirst[via] - onset).Duration() <= half
