@@ -224,7 +224,10 @@ public sealed class Correlator
                     var reachable = depths[k] <= 2 || reporter.Down;
                     // A CI with several failing parents goes with the one that reported most recently: its
                     // failure is the fresher explanation (multi-parent CIs between concurrent faults).
-                    if (reachable && age <= _options.JoinGap && (reporter.Down || reporterCoincidence <= _options.ReporterCoincidenceLimit || share >= _options.StormShare))
+                    // A failure crosses one hop in seconds to a couple of minutes: a parent whose last anomaly is
+                    // older than the propagation window did not just cause this CI's symptom. Down is a state,
+                    // not a blip: a dead parent explains its dependents for the whole join gap.
+                    if (reachable && age <= (reporter.Down ? _options.JoinGap : _options.PropagationWindow) && (reporter.Down || reporterCoincidence <= _options.ReporterCoincidenceLimit || share >= _options.StormShare))
                         Offer(i, 800 - 10 * depths[k] - 2 * age.TotalMinutes, -1, JoinReason.Downstream, a);
                     continue;
                 }

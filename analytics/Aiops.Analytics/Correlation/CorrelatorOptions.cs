@@ -3,9 +3,14 @@ namespace Aiops.Analytics.Correlation;
 /// <summary>Tuning of <see cref="Correlator"/>. Defaults are named constants and repeated in the docs.</summary>
 public sealed class CorrelatorOptions
 {
-    /// <summary>An event may join an incident it is explained by (same CI, downstream of a reporting CI,
-    /// upstream of members) when the incident's last event is at most this old. Default 15 min.</summary>
+    /// <summary>An event may join an incident it is explained by (same CI, upstream of members) when the
+    /// incident's last event is at most this old. Default 15 min.</summary>
     public TimeSpan JoinGap { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>A parent that reported an anomaly explains a dependent's event (parent/child suppression) when
+    /// its last event is at most this old: one hop of propagation plus detection delay. A parent that is down
+    /// explains them for <see cref="JoinGap"/>. Default 3 min.</summary>
+    public TimeSpan PropagationWindow { get; init; } = TimeSpan.FromMinutes(3);
 
     /// <summary>Window for joins through a shared, silent ancestor (siblings). Default 10 min.</summary>
     public TimeSpan SiblingWindow { get; init; } = TimeSpan.FromMinutes(10);
