@@ -235,13 +235,13 @@ public sealed class Correlator
                 // An incident already explained by a reporting CI that is not above this event (a down
                 // hypervisor over its VMs) does not take siblings through a higher silent ancestor: that would
                 // replace a credible root by a guess. Simultaneous cascades are merged later instead.
-                // Exception: both this CI and that reporter depend directly on the silent ancestor. Two
-                // direct dependents of one CI failing together is the signature of that CI failing silently
+                // Exception: both this CI and that reporter depend directly on the silent ancestor and failed
+                // within one propagation window. Two direct dependents of one CI failing together is the signature of that CI failing silently
                 // (a database without telemetry and two of its services), and the coincidence test below
                 // still applies.
                 if (i.TopReporter >= 0 && i.TopReporter != a
                     && i.RecentCoverage(i.TopReporter, t) >= _options.FragmentCoverage
-                    && !(depths[k] == 1 && !IsContainer(a) && IsDirectChild(i.TopReporter, a) && ShareOfChildrenFailing(a, i, null, node) >= SilentParentShare)) continue;
+                    && !(depths[k] == 1 && !IsContainer(a) && t - i.CoverFirst[a] <= _options.PropagationWindow && IsDirectChild(i.TopReporter, a) && ShareOfChildrenFailing(a, i, null, node) >= SilentParentShare)) continue;
                 // Hop by hop again: a silent ancestor explains a CI one or two hops under it (the CI in between
                 // may report late); deeper, with everything in between quiet, only a storm-sized share does.
                 if ((depths[k] <= 2 && siblingCoincidence <= _options.CoincidenceLimit) || share >= _options.StormShare)
@@ -380,13 +380,14 @@ public sealed class Correlator
             if (target.RecentCoverage(via, _now) < _options.FragmentCoverage || ExplainedOutside(target, via)) continue;
             // Fragments of one fault start together (propagation delays are minutes); independent faults
             // start at unrelated times. The test therefore uses the span of the onsets under via.
-            // An old incident under via (an isolated event there long ago, then the real failure) is
-            // compared by the current burst: now.
-            var onset = target.CoverFirst[via];
-            if (_now - onset > _options.SiblingWindow) onset = _now;
+            // An incident that was one isolated event until its current burst (noise on a CI minutes before
+            // the real failure there) is compared by that burst's onset: the lone event would otherwise
+            // stretch the span and hide the coincidence. Longer incidents keep their first onset.
+            DateTimeOffset Onset(Incident i) => i.MembersBeforeBurst <= 1 && i.BurstStart > i.CoverFirst[via] ? i.BurstStart : i.CoverFirst[via];
+            var onset = Onset(target);
             var half = _options.SiblingWindow;
             var fragments = list.Where(i => i != target && _now - i.CoverLast[via] <= _options.SiblingWindow
-                && (i.CoverFirst[via] - onset).Duration() <= half
+                && (Onset(i) - onset).Duration() <= half
                 && i.RecentCoverage(via, _now) >= _options.FragmentCoverage && !ExplainedOutside(i, via)).ToList();
             if (fragments.Count == 0) continue;
             // A failure travels hop by hop, so only the root of a cascade may be silent: a fragment whose
@@ -395,8 +396,8 @@ public sealed class Correlator
             if (!Linked(target, via, target, fragments)) continue;
             fragments.RemoveAll(f => !Linked(f, via, target, fragments));
             if (fragments.Count == 0) continue;
-            var first = fragments.Min(i => i.CoverFirst[via]);
-            var last = fragments.Max(i => i.CoverFirst[via]);
+            var first = fragments.Min(Onset);
+            var last = fragments.Max(Onset);
             if (onset < first) first = onset;
             if (onset > last) last = onset;
             var n = _graph.ClosureSize(via);
@@ -411,11 +412,12 @@ public sealed class Correlator
                 tail = Math.Min(tail, PoissonTail(mu * CascadeRate() / lambda, big));
             var significant = tail <= _options.MergeSignificance * (reporterDown ? 100 : reporting ? 10 : 1);
             // Two incidents that each have a credible root of their own are two faults unless the shared
-            // CI itself reports: a storm shows as many fragments at once, not as a pair.
-            // Heads that all depend directly on via are the exception (via failing silently under them).
+            // CI itself reports: a storm shows as many fragments at once, not as a pair. The exception: both
+            // heads depend directly on via, failed within one propagation window, and a third of via's
+            // direct dependents are failing (via failing silently under them).
             if (significant && fragments.Count + 1 < MinSelfExplainedFragments && !target.Members.ContainsKey(via)
                 && SelfExplained(target, via) && fragments.All(f => SelfExplained(f, via))
-                && !(!IsContainer(via) && IsDirectChild(target.TopReporter, via) && fragments.All(f => IsDirectChild(f.TopReporter, via))
+                && !(!IsContainer(via) && last - first <= _options.PropagationWindow && IsDirectChild(target.TopReporter, via) && fragments.All(f => IsDirectChild(f.TopReporter, via))
                      && ShareOfChildrenFailing(via, target, fragments, -1) >= SilentParentShare))
                 significant = false;
             if (!significant) continue;
@@ -489,7 +491,15 @@ public sealed class Correlator
     private bool Linked(Incident i, int via, Incident target, List<Incident> fragments)
     {
         var head = Head(i, via);
-        if (head == via || head >= _graph.Count) return head == via;
+        // Nothing below via explains the incident: it hangs on via only if via reports or one of its
+        // members depends directly on via (an isolated event elsewhere does not make a cascade).
+        if (head == via)
+        {
+            if (i.Members.ContainsKey(via)) return true;
+            foreach (var m in i.Members.Keys) if (IsDirectChild(m, via)) return true;
+            return false;
+        }
+        if (head >= _graph.Count) return false;
         foreach (var p in _graph.ParentsOf(head))
         {
             if (p == via) return true;

@@ -73,11 +73,22 @@ public sealed class Incident
         _ciId = ciId;
         OpenedAt = openedAt;
         LastEventAt = openedAt;
+        BurstStart = openedAt;
     }
 
     public string Id { get; }
     public DateTimeOffset OpenedAt { get; private set; }
     public DateTimeOffset LastEventAt { get; private set; }
+
+    /// <summary>First event after the last quiet spell longer than <see cref="BurstGap"/> (or the opening):
+    /// where the incident's current burst of symptoms began.</summary>
+    internal DateTimeOffset BurstStart { get; private set; }
+
+    /// <summary>Member CIs the incident had when its current burst began (0 for the opening burst).</summary>
+    internal int MembersBeforeBurst { get; private set; }
+
+    /// <summary>Cascades emit events every few seconds; five quiet minutes end a burst.</summary>
+    internal static readonly TimeSpan BurstGap = TimeSpan.FromMinutes(5);
 
     /// <summary>Time of the last event once the quiet gap passed; null while open.</summary>
     public DateTimeOffset? ResolvedAt { get; internal set; }
@@ -97,6 +108,7 @@ public sealed class Incident
     {
         _ranking = null;
         _events.Add(e.Id);
+        if (e.Time - LastEventAt > BurstGap) { BurstStart = e.Time; MembersBeforeBurst = Members.Count; }
         if (e.Time > LastEventAt) LastEventAt = e.Time;
         if (e.Time < OpenedAt) OpenedAt = e.Time;
         if (!Members.TryGetValue(node, out var m))
