@@ -121,11 +121,14 @@ public sealed class Correlator
         foreach (var i in _active)
         {
             if (i == exclude || t - i.LastEventAt > window) continue;
-            foreach (var (c, first) in i.CoverFirst)
+            foreach (var (c, firstUnder) in i.CoverFirst)
             {
-                if (c >= _graph.Count || t - first > window || first > t) continue;
-                if (Array.IndexOf(wanted, _graph[c].Type) < 0) continue;
-                var reported = i.Members.ContainsKey(c);
+                if (c >= _graph.Count || Array.IndexOf(wanted, _graph[c].Type) < 0) continue;
+                // The parent is failing now: it reported recently itself (a flapping root reports again in
+                // each cycle), or symptoms under it began recently.
+                var reported = i.Members.TryGetValue(c, out var m) && t - m.LastAt <= window;
+                var first = reported ? m!.LastAt : firstUnder;
+                if (t - first > window || first > t) continue;
                 if (!reported && i.RecentCover(c, t) < 2) continue;
                 if (best is not null && (bestKey.Reported && !reported || (bestKey.Reported == reported && first <= bestKey.At))) continue;
                 best = i; bestKey = (reported, first); via = c;
