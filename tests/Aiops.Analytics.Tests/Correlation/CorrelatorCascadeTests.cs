@@ -86,6 +86,37 @@ public class CorrelatorCascadeTests
     }
 
     [Fact]
+    public void RankRootCauses_CiLinkedThroughALostRelation_CountsUnderTheInferredParent()
+    {
+        // vm-lost joined through the learned schema; from then on hv covers it, so hv explains every member.
+        var c = Run(LostRelationEstate(), [Ev("hv", 0, EventKind.Down), Ev("vm1", 10, EventKind.Down), Ev("vm2", 20, EventKind.Down), Ev("vm-lost", 40, EventKind.Down)]);
+        var top = Assert.Single(Live(c)).RankRootCauses()[0];
+        Assert.Equal("hv", top.Ci);
+        Assert.Equal(1.0, top.Coverage, 6);
+    }
+
+    [Fact]
+    public void Add_ChildAnomalyMinutesAfterItsParentsAnomaly_NotSuppressed()
+    {
+        // An anomaly is a blip: six minutes later, the service's own anomaly is not its VM's doing.
+        var c = new Correlator(Graph());
+        c.Add(Ev("vm1-1", 0));
+        var child = c.Add(Ev("svc1-1", 6 * 60));
+        Assert.True(child.Opened);
+    }
+
+    [Fact]
+    public void Add_ChildAnomalyMinutesAfterItsParentWentDown_Suppressed()
+    {
+        // Down is a state: the VM is still down six minutes later and explains the service's symptom.
+        var c = new Correlator(Graph());
+        var parent = c.Add(Ev("vm1-1", 0, EventKind.Down));
+        var child = c.Add(Ev("svc1-1", 6 * 60));
+        Assert.Equal(parent.IncidentId, child.IncidentId);
+        Assert.Equal("downstream", child.Reason);
+    }
+
+    [Fact]
     public void RankRootCauses_OneReportingVm_ItsHypervisorIsTheFirstAlternative()
     {
         // Only vm1-1 and the service on it report: the VM explains both, and a silent hv1 is the other
