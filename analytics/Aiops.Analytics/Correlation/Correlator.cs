@@ -15,7 +15,10 @@ namespace Aiops.Analytics.Correlation;
 /// dependents are symptomatic in a large share (storms whose root has no telemetry).</item>
 /// </list>
 /// Fragments that one silent ancestor explains are merged. CIs that lost their upstream relations fall
-/// back on time plus shared neighbours (a shared container such as a rack).
+/// back on time plus shared neighbours (a shared container such as a rack) or, when the CMDB's own relation
+/// schema says a relation is missing (a VM without a hypervisor), on a failing CI of the missing parent's type.
+/// Failures travel hop by hop, so a reporting anomaly explains dependents only within
+/// <see cref="CorrelatorOptions.PropagationWindow"/> and two hops, and only a cascade's root may be silent.
 /// </summary>
 /// <remarks>
 /// Work per event is bounded by the CI's ancestor list (<see cref="CmdbGraph.MaxAncestorDepth"/>) times the

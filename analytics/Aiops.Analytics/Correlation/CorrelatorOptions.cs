@@ -61,8 +61,9 @@ public sealed class CorrelatorOptions
     /// opened incidents over the first 6 h. Default 1 per 3 days.</summary>
     public double PriorOnsetRatePerCiSecond { get; init; } = 1.0 / (3 * 86400);
 
-    /// <summary>A silent or late-reporting upstream CI links an event to an incident only if it covers at
-    /// least this share of the incident's recently joined members (it is a plausible root of both). Default 0.5.</summary>
+    /// <summary>A silent upstream CI links an event to an incident (sibling join) only if it covers at least
+    /// this share of the incident's recently joined members (it is a plausible root of both; a CI covering
+    /// half of them is as likely the wrong one of two silent parents). Default 0.8.</summary>
     public double MinRootCoverage { get; init; } = 0.8;
 
     /// <summary>A reporting CI joins an incident as its possible (late) root when it covers at least this

@@ -7,7 +7,8 @@ public sealed record RootCandidate(string Ci, double Score, double Coverage, boo
 
 /// <summary>What <see cref="Correlator.Add"/> did with one event.</summary>
 /// <param name="Merged">Incidents folded into <see cref="IncidentId"/> by this event (their events now belong to it).</param>
-/// <param name="Reason">Why: opened, same-ci, upstream, downstream, sibling, reopened or orphan.</param>
+/// <param name="Reason">Why: opened, sameci, upstream, downstream, sibling, reopened, orphan, neighbour or
+/// lostrelation (a CI missing a relation its type usually has joined the cascade of that parent type).</param>
 /// <param name="MergedVia">The CI under which the merged fragments sat, when <paramref name="Merged"/> is not empty.</param>
 /// <param name="ViaCi">The CI that linked the event to the incident (the reporting parent or shared ancestor), if any.</param>
 public sealed record CorrelationAssignment(string EventId, string IncidentId, bool Opened, bool Reopened, IReadOnlyList<string> Merged,
