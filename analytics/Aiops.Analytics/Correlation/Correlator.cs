@@ -15,7 +15,10 @@ namespace Aiops.Analytics.Correlation;
 /// dependents are symptomatic in a large share (storms whose root has no telemetry).</item>
 /// </list>
 /// Fragments that one silent ancestor explains are merged. CIs that lost their upstream relations fall
-/// back on time plus shared neighbours (a shared container such as a rack).
+/// back on time plus shared neighbours (a shared container such as a rack) or, when the CMDB's own relation
+/// schema says a relation is missing (a VM without a hypervisor), on a failing CI of the missing parent's type.
+/// Failures travel hop by hop, so a reporting anomaly explains dependents only within
+/// <see cref="CorrelatorOptions.PropagationWindow"/> and two hops, and only a cascade's root may be silent.
 /// </summary>
 /// <remarks>
 /// Work per event is bounded by the CI's ancestor list (<see cref="CmdbGraph.MaxAncestorDepth"/>) times the
@@ -43,6 +46,98 @@ public sealed class Correlator
     {
         _graph = graph ?? throw new ArgumentNullException(nameof(graph));
         _options = options ?? new CorrelatorOptions();
+        _wantedParentTypes = LearnMissingRelations(graph);
+    }
+
+    /// <summary>Per CI, the types of parent it most likely lost from the CMDB (null: nothing missing).</summary>
+    private readonly string[]?[] _wantedParentTypes;
+
+    private const double SchemaShare = 0.9;
+    private const int SchemaMinPeers = 10;
+
+    /// <summary>
+    /// Learns the estate's relation schema from the CMDB itself: when at least 90 % of the CIs of a type
+    /// (10 or more) have an upstream relation of some type, mostly towards one type of CI (a VM runs on a
+    /// hypervisor, a service depends on a database), a CI of that type without such a relation probably
+    /// lost it from the export. Such CIs get a fallback on time plus the missing parent's type.
+    /// </summary>
+    private static string[]?[] LearnMissingRelations(CmdbGraph g)
+    {
+        var result = new string[]?[g.Count];
+        var byType = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (var i = 0; i < g.Count; i++)
+        {
+            if (!byType.TryGetValue(g[i].Type, out var l)) byType[g[i].Type] = l = [];
+            l.Add(i);
+        }
+        foreach (var (_, members) in byType)
+        {
+            if (members.Count < SchemaMinPeers) continue;
+            foreach (var rel in Enum.GetValues<RelationType>())
+            {
+                if (rel == RelationType.MemberOf) continue;
+                var have = 0;
+                var targetTypes = new Dictionary<string, int>(StringComparer.Ordinal);
+                foreach (var m in members)
+                {
+                    var found = false;
+                    var types = g.ParentTypesOf(m);
+                    var parents = g.ParentsOf(m);
+                    for (var j = 0; j < types.Length; j++)
+                        if (types[j] == rel) { found = true; var tt = g[parents[j]].Type; targetTypes[tt] = targetTypes.GetValueOrDefault(tt) + 1; }
+                    if (found) have++;
+                }
+                if (have < SchemaShare * members.Count) continue;
+                var wanted = targetTypes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).First().Key;
+                foreach (var m in members)
+                {
+                    var found = false;
+                    foreach (var t in g.ParentTypesOf(m)) found |= t == rel;
+                    if (!found) result[m] = [.. result[m] ?? [], wanted];
+                }
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// A CI that lost an upstream relation (per the learned schema) joins the active incident where a CI of
+    /// the missing parent's type started failing within <see cref="CorrelatorOptions.OrphanWindow"/> (×2)
+    /// before it: the most recent such onset.
+    /// </summary>
+    private void OfferLostParent(int node, DateTimeOffset t, Action<Incident, int> offer)
+    {
+        var (best, via) = FindLostParent(node, t, null);
+        if (best is not null) offer(best, via);
+    }
+
+    private (Incident? Incident, int Via) FindLostParent(int node, DateTimeOffset t, Incident? exclude)
+    {
+        if (node >= _graph.Count || _wantedParentTypes[node] is not { } wanted) return (null, -1);
+        var window = _options.OrphanWindow * 2;
+        // A CI of that type that itself reports beats a silent one that merely covers members (every
+        // incident covers some switch); a silent one needs several recent members under it. Then the most
+        // recent onset.
+        Incident? best = null;
+        var bestKey = (Reported: false, At: DateTimeOffset.MinValue);
+        var via = -1;
+        foreach (var i in _active)
+        {
+            if (i == exclude || t - i.LastEventAt > window) continue;
+            foreach (var (c, firstUnder) in i.CoverFirst)
+            {
+                if (c >= _graph.Count || Array.IndexOf(wanted, _graph[c].Type) < 0) continue;
+                // The parent is failing now: it reported recently itself (a flapping root reports again in
+                // each cycle), or symptoms under it began recently.
+                var reported = i.Members.TryGetValue(c, out var m) && t - m.LastAt <= window;
+                var first = reported ? m!.LastAt : firstUnder;
+                if (t - first > window || first > t) continue;
+                if (!reported && i.RecentCover(c, t) < 2) continue;
+                if (best is not null && (bestKey.Reported && !reported || (bestKey.Reported == reported && first <= bestKey.At))) continue;
+                best = i; bestKey = (reported, first); via = c;
+            }
+        }
+        return (best, via);
     }
 
     /// <summary>Every incident created so far (merged ones included, with <see cref="Incident.MergedInto"/> set).</summary>
@@ -54,7 +149,7 @@ public sealed class Correlator
     /// <summary>Events handled per decision path, plus fragments merged (for diagnostics and metrics).</summary>
     public string CountersText => string.Join(' ', Enum.GetValues<JoinReason>().Select(r => $"{r}={_counters[(int)r]}")) + $" merged={_merged}";
 
-    private enum JoinReason { Opened, SameCi, Upstream, Downstream, Sibling, Reopened, Orphan, Neighbour }
+    private enum JoinReason { Opened, SameCi, Upstream, Downstream, Sibling, Reopened, Orphan, Neighbour, LostRelation }
 
     public CorrelationAssignment Add(CorrelationEvent evt)
     {
@@ -63,8 +158,7 @@ public sealed class Correlator
         // Late events are accepted; the clock only moves forward so incidents never un-resolve by time.
         if (evt.Time > _now) { _now = evt.Time; ResolveQuiet(); }
         var node = NodeOf(evt.Ci);
-        var ancestors = AncestorsOf(node);
-        var depths = node < _graph.Count ? _graph.AncestorDepthsOf(node) : default;
+        var ancestors = Lineage(node, out var depths);
         var t = evt.Time;
 
         Incident? best = null;
@@ -84,10 +178,15 @@ public sealed class Correlator
                 {
                     // A root-like member (it covers most of the incident) keeps its incident for the flap
                     // window: a flapping root returns after quiet spells longer than the join gap.
-                    var window = i.Cover[node] >= _options.FragmentCoverage * i.Members.Count ? _options.FlapWindow : _options.JoinGap;
+                    // Victims of a flapping root (reporting or silent) fail again with it, so a member under
+                    // the incident's root-like CI keeps it for the flap window too.
+                    var window = UnderRootLike(i, node, ancestors) ? _options.FlapWindow : _options.JoinGap;
                     // Fades with age so a fresher, more specific explanation (a parent that just went down)
                     // wins over an old membership from an unrelated problem.
-                    if (t - self.LastAt <= window) Offer(i, 1000 - 20 * (t - self.LastAt).TotalMinutes, -1, JoinReason.SameCi, node);
+                    // A victim's membership fades within minutes (a CI under two concurrent faults follows the
+                    // parent that failed most recently); the incident's root keeps its incident while it flaps.
+                    var fade = i.RootLike(_options.FragmentCoverage) == node ? 20 : 100;
+                    if (t - self.LastAt <= window) Offer(i, 1000 - fade * (t - self.LastAt).TotalMinutes, -1, JoinReason.SameCi, node);
                 }
                 // A late root reports shortly after its first symptoms; an upstream CI whose event comes long
                 // after the symptoms under it began is more likely a new fault of its own.
@@ -124,17 +223,34 @@ public sealed class Correlator
                     // switch would swallow every independent fault of the site.
                     var sinceReport = Math.Max(_options.MinOnsetSpan.TotalSeconds, (t - reporter.LastAt).TotalSeconds);
                     var reporterCoincidence = 1 - Math.Exp(-lambda * n * sinceReport);
-                    if (age <= _options.JoinGap && (reporter.Down || reporterCoincidence <= _options.ReporterCoincidenceLimit || share >= _options.StormShare))
-                        Offer(i, 800 - 10 * depths[k], -1, JoinReason.Downstream, a);
+                    // A failure reaches dependents hop by hop, and the CIs in between usually report too: an
+                    // anomaly (not down) several hops up with quiet CIs in between is a weak explanation (a
+                    // noisy anomaly on a core switch is not why a VM went down). Up to one quiet hop is
+                    // tolerated (late or flapping intermediates); a down CI explains its whole subtree.
+                    var reachable = depths[k] <= 2 || reporter.Down;
+                    // A CI with several failing parents goes with the one that reported most recently: its
+                    // failure is the fresher explanation (multi-parent CIs between concurrent faults).
+                    // A failure crosses one hop in seconds to a couple of minutes: a parent whose last anomaly is
+                    // older than the propagation window did not just cause this CI's symptom. Down is a state,
+                    // not a blip: a dead parent explains its dependents for the whole join gap.
+                    if (reachable && age <= (reporter.Down ? _options.JoinGap : _options.PropagationWindow) && (reporter.Down || reporterCoincidence <= _options.ReporterCoincidenceLimit || share >= _options.StormShare))
+                        Offer(i, 800 - 10 * depths[k] - 2 * age.TotalMinutes, -1, JoinReason.Downstream, a);
                     continue;
                 }
                 if (t - i.CoverLast[a] > _options.SiblingWindow || i.RecentCoverage(a, t) < _options.MinRootCoverage) continue;
                 // An incident already explained by a reporting CI that is not above this event (a down
                 // hypervisor over its VMs) does not take siblings through a higher silent ancestor: that would
                 // replace a credible root by a guess. Simultaneous cascades are merged later instead.
+                // Exception: both this CI and that reporter depend directly on the silent ancestor and failed
+                // within one propagation window. Two direct dependents of one CI failing together is the signature of that CI failing silently
+                // (a database without telemetry and two of its services), and the coincidence test below
+                // still applies.
                 if (i.TopReporter >= 0 && i.TopReporter != a
-                    && i.RecentCoverage(i.TopReporter, t) >= _options.FragmentCoverage) continue;
-                if (siblingCoincidence <= _options.CoincidenceLimit || share >= _options.StormShare)
+                    && i.RecentCoverage(i.TopReporter, t) >= _options.FragmentCoverage
+                    && !(depths[k] == 1 && !IsContainer(a) && t - i.CoverFirst[a] <= _options.PropagationWindow && IsDirectChild(i.TopReporter, a) && ShareOfChildrenFailing(a, i, null, node) >= SilentParentShare)) continue;
+                // Hop by hop again: a silent ancestor explains a CI one or two hops under it (the CI in between
+                // may report late); deeper, with everything in between quiet, only a storm-sized share does.
+                if ((depths[k] <= 2 && siblingCoincidence <= _options.CoincidenceLimit) || share >= _options.StormShare)
                     Offer(i, 100 + 100 * (1 - siblingCoincidence) + 100 * share - depths[k], a, JoinReason.Sibling, a);
             }
         }
@@ -144,7 +260,8 @@ public sealed class Correlator
         if (bestScore < 1000 && _recentlyResolvedByCi.TryGetValue(node, out var old)
             && old.MergedInto is null && old.ResolvedAt is { } ra && t - ra <= _options.FlapWindow && bestScore < 500
             // Only a CI that explains most of the old incident (its root flapping) reopens it; a former
-            // victim reporting again is more likely a new, independent problem.
+            // victim reporting again after the incident resolved is more likely a new, independent problem
+            // (while the incident is still active, victims rejoin it: rule 1).
             && old.Cover[node] >= _options.FragmentCoverage * old.Members.Count)
         {
             old.ResolvedAt = null;
@@ -173,7 +290,12 @@ public sealed class Correlator
         if (best is null && node < _graph.Count)
             OfferNeighbours(node, t, evt.Kind == EventKind.Down, LooksOrphaned(node), (i, x) => Offer(i, 40, -1, JoinReason.Neighbour, x));
 
-        // 6. A CI with no upstream relation at all (or only containers) cannot be placed by topology:
+        // 6. A CI that lost an upstream relation the estate's schema expects (a VM without a hypervisor):
+        // join the cascade where a CI of the missing parent's type just started failing.
+        if (best is null)
+            OfferLostParent(node, t, (i, x) => Offer(i, 35, -1, JoinReason.LostRelation, x));
+
+        // 7. A CI with no upstream relation at all (or only containers) cannot be placed by topology:
         // fall back on time and join the busiest cascade that is unfolding right now, if any.
         if (best is null && node < _graph.Count && LooksOrphaned(node))
         {
@@ -197,10 +319,28 @@ public sealed class Correlator
             _opened++;
             opened = true;
         }
+        if (reason == JoinReason.LostRelation) { LinkLostParent(node, link); ancestors = Lineage(node, out depths); }
         AddTo(best, evt, node, ancestors);
         _counters[(int)reason]++;
 
         var merged = MergeFragments(best, node, ancestors, lambda, out var mergedVia);
+        // A fragment headed by a CI that lost an upstream relation (a hypervisor without its switch, its VMs
+        // under it) folds into the cascade where a CI of the missing parent's type just began failing.
+        if (merged.Count == 0 && node < _graph.Count && _wantedParentTypes[node] is not null && best.RootLike(_options.FragmentCoverage) == node
+            && t - best.OpenedAt <= _options.OrphanWindow * 2)
+        {
+            var (host, via) = FindLostParent(node, t, best);
+            if (host is not null)
+            {
+                LinkLostParent(node, via);
+                Fold(best, host);
+                merged = [best.Id];
+                mergedVia = via;
+                best = host;
+                opened = false;
+                reopened = false;
+            }
+        }
         _merged += merged.Count;
         return new CorrelationAssignment(evt.Id, best.Id, opened, reopened, merged,
             reason.ToString().ToLowerInvariant(), link >= 0 ? CiIdOf(link) : null, mergedVia >= 0 ? CiIdOf(mergedVia) : null);
@@ -246,14 +386,24 @@ public sealed class Correlator
             if (target.RecentCoverage(via, _now) < _options.FragmentCoverage || ExplainedOutside(target, via)) continue;
             // Fragments of one fault start together (propagation delays are minutes); independent faults
             // start at unrelated times. The test therefore uses the span of the onsets under via.
-            var onset = target.CoverFirst[via];
+            // An incident that was one isolated event until its current burst (noise on a CI minutes before
+            // the real failure there) is compared by that burst's onset: the lone event would otherwise
+            // stretch the span and hide the coincidence. Longer incidents keep their first onset.
+            DateTimeOffset Onset(Incident i) => i.MembersBeforeBurst <= 1 && i.BurstStart > i.CoverFirst[via] ? i.BurstStart : i.CoverFirst[via];
+            var onset = Onset(target);
             var half = _options.SiblingWindow;
             var fragments = list.Where(i => i != target && _now - i.CoverLast[via] <= _options.SiblingWindow
-                && (i.CoverFirst[via] - onset).Duration() <= half
+                && (Onset(i) - onset).Duration() <= half
                 && i.RecentCoverage(via, _now) >= _options.FragmentCoverage && !ExplainedOutside(i, via)).ToList();
             if (fragments.Count == 0) continue;
-            var first = fragments.Min(i => i.CoverFirst[via]);
-            var last = fragments.Max(i => i.CoverFirst[via]);
+            // A failure travels hop by hop, so only the root of a cascade may be silent: a fragment whose
+            // head sits several hops under via, with the CIs in between quiet, is not via's cascade but a
+            // fault of its own that happens to share a big ancestor (the site's core switch).
+            if (!Linked(target, via, target, fragments)) continue;
+            fragments.RemoveAll(f => !Linked(f, via, target, fragments));
+            if (fragments.Count == 0) continue;
+            var first = fragments.Min(Onset);
+            var last = fragments.Max(Onset);
             if (onset < first) first = onset;
             if (onset > last) last = onset;
             var n = _graph.ClosureSize(via);
@@ -268,20 +418,19 @@ public sealed class Correlator
                 tail = Math.Min(tail, PoissonTail(mu * CascadeRate() / lambda, big));
             var significant = tail <= _options.MergeSignificance * (reporterDown ? 100 : reporting ? 10 : 1);
             // Two incidents that each have a credible root of their own are two faults unless the shared
-            // CI itself reports: a storm shows as many fragments at once, not as a pair.
+            // CI itself reports: a storm shows as many fragments at once, not as a pair. The exception: both
+            // heads depend directly on via, failed within one propagation window, and a third of via's
+            // direct dependents are failing (via failing silently under them).
             if (significant && fragments.Count + 1 < MinSelfExplainedFragments && !target.Members.ContainsKey(via)
-                && SelfExplained(target, via) && fragments.All(f => SelfExplained(f, via)))
+                && SelfExplained(target, via) && fragments.All(f => SelfExplained(f, via))
+                && !(!IsContainer(via) && last - first <= _options.PropagationWindow && IsDirectChild(target.TopReporter, via) && fragments.All(f => IsDirectChild(f.TopReporter, via))
+                     && ShareOfChildrenFailing(via, target, fragments, -1) >= SilentParentShare))
                 significant = false;
             if (!significant) continue;
             mergedVia = via;
             foreach (var f in fragments)
             {
-                Unindex(f);
-                _active.Remove(f);
-                f.MergedInto = target.Id;
-                var before = new HashSet<int>(target.Cover.Keys);
-                target.Absorb(f, AncestorsOf);
-                foreach (var c in target.Cover.Keys) if (!before.Contains(c)) Index(c, target);
+                Fold(f, target);
                 merged.Add(f.Id);
             }
         }
@@ -289,6 +438,99 @@ public sealed class Correlator
     }
 
     private const int MinSelfExplainedFragments = 3;
+
+    private void Fold(Incident f, Incident target)
+    {
+        Unindex(f);
+        _active.Remove(f);
+        f.MergedInto = target.Id;
+        var before = new HashSet<int>(target.Cover.Keys);
+        target.Absorb(f, AncestorsOf);
+        foreach (var c in target.Cover.Keys) if (!before.Contains(c)) Index(c, target);
+    }
+
+    /// <summary>Share of a silent CI's direct dependents that must be failing (at least two) before two
+    /// self-explained heads under it are read as it failing: a failure reaches most direct dependents, while
+    /// two independent faults among many dependents are a coincidence. 1/3.</summary>
+    private const double SilentParentShare = 1.0 / 3;
+
+    /// <summary>Share of <paramref name="parent"/>'s direct dependents (containers excluded) that are members of
+    /// the incident, of the fragments, or are <paramref name="extra"/>; 0 when fewer than two are.</summary>
+    private double ShareOfChildrenFailing(int parent, Incident i, List<Incident>? fragments, int extra)
+    {
+        if (parent >= _graph.Count) return 0;
+        int total = 0, failing = 0;
+        foreach (var c in _graph.ChildrenOf(parent))
+        {
+            if (IsContainer(c)) continue;
+            total++;
+            if (c == extra || i.Members.ContainsKey(c) || (fragments is not null && fragments.Exists(f => f.Members.ContainsKey(c)))) failing++;
+        }
+        return failing < 2 || total == 0 ? 0 : (double)failing / total;
+    }
+
+    private bool IsDirectChild(int node, int parent)
+    {
+        if (node < 0 || node >= _graph.Count) return false;
+        foreach (var p in _graph.ParentsOf(node)) if (p == parent) return true;
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="node"/> is the incident's root-like CI or sits under it: the most
+    /// specific CI that covers at least <see cref="CorrelatorOptions.FragmentCoverage"/> of its members (its
+    /// reported or inferred root). Broad ancestors (the site) cover everything and say nothing.</summary>
+    private bool UnderRootLike(Incident i, int node, ReadOnlySpan<int> ancestors)
+    {
+        var head = i.RootLike(_options.FragmentCoverage);
+        if (head == node) return true;
+        if (i.Members.Count < 2 || head < 0) return false;
+        foreach (var a in ancestors) if (a == head) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// Whether the incident's head (its credible reporting root, or else the most specific CI that covers
+    /// most of its recent members) is <paramref name="via"/>, a direct dependent of it, or sits under a
+    /// direct dependent of it that is a member of the group: a cascade from <paramref name="via"/> reaches
+    /// it through CIs that themselves failed.
+    /// </summary>
+    private bool Linked(Incident i, int via, Incident target, List<Incident> fragments)
+    {
+        var head = Head(i, via);
+        // Nothing below via explains the incident: it hangs on via only if via reports or one of its
+        // members depends directly on via (an isolated event elsewhere does not make a cascade).
+        if (head == via)
+        {
+            if (i.Members.ContainsKey(via)) return true;
+            foreach (var m in i.Members.Keys) if (IsDirectChild(m, via)) return true;
+            return false;
+        }
+        if (head >= _graph.Count) return false;
+        foreach (var p in _graph.ParentsOf(head))
+        {
+            if (p == via) return true;
+            if (target.Members.ContainsKey(p) || fragments.Exists(f => f.Members.ContainsKey(p)))
+                foreach (var q in _graph.ParentsOf(p)) if (q == via) return true;
+        }
+        return false;
+    }
+
+    /// <summary>The incident's own explanation below <paramref name="via"/>: its credible reporting root, or
+    /// else the CI with the smallest closure that covers at least <see cref="CorrelatorOptions.FragmentCoverage"/>
+    /// of its recent members (a silent root inferred by coverage).</summary>
+    private int Head(Incident i, int via)
+    {
+        if (i.TopReporter >= 0 && i.RecentCoverage(i.TopReporter, _now) >= _options.FragmentCoverage) return i.TopReporter;
+        var best = via;
+        var bestSize = via < _graph.Count ? _graph.ClosureSize(via) : int.MaxValue;
+        foreach (var c in i.Cover.Keys)
+        {
+            if (c >= _graph.Count || c == via) continue;
+            var size = _graph.ClosureSize(c);
+            if (size < bestSize && i.RecentCoverage(c, _now) >= _options.FragmentCoverage) { best = c; bestSize = size; }
+        }
+        return best;
+    }
 
     /// <summary>The incident has a credible reporting root that does not sit under <paramref name="via"/>:
     /// <paramref name="via"/> cannot be the cause of it (a storage cascade is not a rack switch's fault).</summary>
@@ -422,7 +664,62 @@ public sealed class Correlator
         return i;
     }
 
-    private ReadOnlySpan<int> AncestorsOf(int node) => node < _graph.Count ? _graph.AncestorsOf(node) : default;
+    private ReadOnlySpan<int> AncestorsOf(int node) => Lineage(node, out _);
+
+    /// <summary>Parents inferred for CIs that lost an upstream relation (CI → the CI of the missing parent's
+    /// type it was linked to). They stand in for the lost relation from then on, so the rest of the cascade
+    /// under that CI, and the root ranking, see the inferred root above it.</summary>
+    private readonly Dictionary<int, int> _virtualParent = [];
+    private readonly Dictionary<int, (int[] Ancestors, byte[] Depths)> _lineage = [];
+
+    private void LinkLostParent(int node, int parent)
+    {
+        if (node < _graph.Count && parent >= 0 && parent < _graph.Count && parent != node && !IsContainer(parent))
+        {
+            _virtualParent[node] = parent;
+            _lineage.Clear();
+        }
+    }
+
+    /// <summary>The CI's ancestors (BFS order) and their hop counts: the graph's, plus inferred parents of the CI
+    /// or of its ancestors and their own ancestors.</summary>
+    private ReadOnlySpan<int> Lineage(int node, out ReadOnlySpan<byte> depths)
+    {
+        depths = default;
+        if (node >= _graph.Count) return default;
+        depths = _graph.AncestorDepthsOf(node);
+        if (_virtualParent.Count == 0) return _graph.AncestorsOf(node);
+        if (_lineage.TryGetValue(node, out var cached)) { depths = cached.Depths; return cached.Ancestors; }
+        var anc = _graph.AncestorsOf(node).ToArray();
+        var dep = _graph.AncestorDepthsOf(node).ToArray();
+        List<int>? extra = null;
+        List<byte>? extraDepths = null;
+        HashSet<int>? seen = null;
+        void Consider(int x, int dx)
+        {
+            if (!_virtualParent.TryGetValue(x, out var v)) return;
+            if (seen is null)
+            {
+                seen = [node];
+                foreach (var a in anc) seen.Add(a);
+                extra = [];
+                extraDepths = [];
+            }
+            if (seen.Add(v)) { extra!.Add(v); extraDepths!.Add((byte)Math.Min(255, dx + 1)); }
+            var va = _graph.AncestorsOf(v);
+            var vd = _graph.AncestorDepthsOf(v);
+            for (var j = 0; j < va.Length; j++)
+                if (seen.Add(va[j])) { extra!.Add(va[j]); extraDepths!.Add((byte)Math.Min(255, dx + 1 + vd[j])); }
+        }
+        Consider(node, 0);
+        for (var k = 0; k < anc.Length; k++) Consider(anc[k], dep[k]);
+        (int[] Ancestors, byte[] Depths) result = extra is null
+            ? (anc, dep)
+            : ([.. anc, .. extra], [.. dep, .. extraDepths!]);
+        _lineage[node] = result;
+        depths = result.Depths;
+        return result.Ancestors;
+    }
 
     private string CiIdOf(int node) => node < _graph.Count ? _graph[node].Id : _extraIds[node - _graph.Count];
 }

@@ -3,9 +3,14 @@ namespace Aiops.Analytics.Correlation;
 /// <summary>Tuning of <see cref="Correlator"/>. Defaults are named constants and repeated in the docs.</summary>
 public sealed class CorrelatorOptions
 {
-    /// <summary>An event may join an incident it is explained by (same CI, downstream of a reporting CI,
-    /// upstream of members) when the incident's last event is at most this old. Default 15 min.</summary>
+    /// <summary>An event may join an incident it is explained by (same CI, upstream of members) when the
+    /// incident's last event is at most this old. Default 15 min.</summary>
     public TimeSpan JoinGap { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>A parent that reported an anomaly explains a dependent's event (parent/child suppression) when
+    /// its last event is at most this old: one hop of propagation plus detection delay. A parent that is down
+    /// explains them for <see cref="JoinGap"/>. Default 3 min.</summary>
+    public TimeSpan PropagationWindow { get; init; } = TimeSpan.FromMinutes(3);
 
     /// <summary>Window for joins through a shared, silent ancestor (siblings). Default 10 min.</summary>
     public TimeSpan SiblingWindow { get; init; } = TimeSpan.FromMinutes(10);
@@ -56,9 +61,10 @@ public sealed class CorrelatorOptions
     /// opened incidents over the first 6 h. Default 1 per 3 days.</summary>
     public double PriorOnsetRatePerCiSecond { get; init; } = 1.0 / (3 * 86400);
 
-    /// <summary>A silent or late-reporting upstream CI links an event to an incident only if it covers at
-    /// least this share of the incident's recently joined members (it is a plausible root of both). Default 0.5.</summary>
-    public double MinRootCoverage { get; init; } = 0.5;
+    /// <summary>A silent upstream CI links an event to an incident (sibling join) only if it covers at least
+    /// this share of the incident's recently joined members (it is a plausible root of both; a CI covering
+    /// half of them is as likely the wrong one of two silent parents). Default 0.8.</summary>
+    public double MinRootCoverage { get; init; } = 0.8;
 
     /// <summary>A reporting CI joins an incident as its possible (late) root when it covers at least this
     /// share of the incident's recent members. Default 0.3.</summary>

@@ -7,7 +7,8 @@ public sealed record RootCandidate(string Ci, double Score, double Coverage, boo
 
 /// <summary>What <see cref="Correlator.Add"/> did with one event.</summary>
 /// <param name="Merged">Incidents folded into <see cref="IncidentId"/> by this event (their events now belong to it).</param>
-/// <param name="Reason">Why: opened, same-ci, upstream, downstream, sibling, reopened or orphan.</param>
+/// <param name="Reason">Why: opened, sameci, upstream, downstream, sibling, reopened, orphan, neighbour or
+/// lostrelation (a CI missing a relation its type usually has joined the cascade of that parent type).</param>
 /// <param name="MergedVia">The CI under which the merged fragments sat, when <paramref name="Merged"/> is not empty.</param>
 /// <param name="ViaCi">The CI that linked the event to the incident (the reporting parent or shared ancestor), if any.</param>
 public sealed record CorrelationAssignment(string EventId, string IncidentId, bool Opened, bool Reopened, IReadOnlyList<string> Merged,
@@ -73,11 +74,22 @@ public sealed class Incident
         _ciId = ciId;
         OpenedAt = openedAt;
         LastEventAt = openedAt;
+        BurstStart = openedAt;
     }
 
     public string Id { get; }
     public DateTimeOffset OpenedAt { get; private set; }
     public DateTimeOffset LastEventAt { get; private set; }
+
+    /// <summary>First event after the last quiet spell longer than <see cref="BurstGap"/> (or the opening):
+    /// where the incident's current burst of symptoms began.</summary>
+    internal DateTimeOffset BurstStart { get; private set; }
+
+    /// <summary>Member CIs the incident had when its current burst began (0 for the opening burst).</summary>
+    internal int MembersBeforeBurst { get; private set; }
+
+    /// <summary>Cascades emit events every few seconds; five quiet minutes end a burst.</summary>
+    internal static readonly TimeSpan BurstGap = TimeSpan.FromMinutes(5);
 
     /// <summary>Time of the last event once the quiet gap passed; null while open.</summary>
     public DateTimeOffset? ResolvedAt { get; internal set; }
@@ -97,10 +109,12 @@ public sealed class Incident
     {
         _ranking = null;
         _events.Add(e.Id);
+        if (e.Time - LastEventAt > BurstGap) { BurstStart = e.Time; MembersBeforeBurst = Members.Count; }
         if (e.Time > LastEventAt) LastEventAt = e.Time;
         if (e.Time < OpenedAt) OpenedAt = e.Time;
         if (!Members.TryGetValue(node, out var m))
         {
+            _rootLike = -2;
             Members[node] = m = new Member(e.Time);
             Cover[node] = Cover.GetValueOrDefault(node) + 1;
             Bump(node, e.Time);
@@ -120,6 +134,7 @@ public sealed class Incident
     internal void Absorb(Incident other, Func<int, ReadOnlySpan<int>> ancestorsOf)
     {
         _ranking = null;
+        _rootLike = -2;
         _events.AddRange(other._events);
         if (other.OpenedAt < OpenedAt) OpenedAt = other.OpenedAt;
         if (other.LastEventAt > LastEventAt) LastEventAt = other.LastEventAt;
@@ -143,6 +158,24 @@ public sealed class Incident
         foreach (var (node, t) in other.CoverLast) Touch(node, t);
         foreach (var (node, t) in other.CoverFirst) Touch(node, t);
         other._events.Clear();
+    }
+
+    private int _rootLike = -2;
+
+    /// <summary>The CI with the smallest dependency closure that covers at least <paramref name="share"/> of
+    /// the members (ties: more members covered), or -1; cached until the members change.</summary>
+    internal int RootLike(double share)
+    {
+        if (_rootLike != -2) return _rootLike;
+        var need = Math.Max(1, share * Members.Count);
+        int best = -1, bestSize = int.MaxValue, bestK = 0;
+        foreach (var (c, k) in Cover)
+        {
+            if (k < need) continue;
+            var size = c < _graph.Count ? _graph.ClosureSize(c) : 1;
+            if (size < bestSize || (size == bestSize && k > bestK)) { best = c; bestSize = size; bestK = k; }
+        }
+        return _rootLike = best;
     }
 
     /// <summary>Per covering CI, the first event time of a member under it (the onset seen from there).</summary>

@@ -28,9 +28,13 @@ internal static class RootCauseRanker
             var reported = incident.Members.TryGetValue(node, out var member);
             if (reported)
             {
-                score += 0.5 + (member!.Down ? 0.3 : 0) + 0.2 * member.MaxScore;
-                var lag = Math.Max(0, (member.FirstAt - opened).TotalMinutes);
-                score += 0.5 * Math.Exp(-lag / 2);
+                // A cause precedes its effects: a CI that first reported minutes after the members under it
+                // began failing is more likely one more victim or noise than their root (beyond a minute of
+                // detection jitter), so its report counts for less.
+                var after = incident.CoverFirst.TryGetValue(node, out var under) ? (member!.FirstAt - under).TotalSeconds : 0;
+                var causal = Math.Exp(-Math.Max(0, after - 60) / 120);
+                var lag = Math.Max(0, (member!.FirstAt - opened).TotalMinutes);
+                score += causal * (0.5 + (member.Down ? 0.3 : 0) + 0.2 * member.MaxScore + 0.5 * Math.Exp(-lag / 2));
             }
             scored.Add(new RootCandidate(incident.CiId(node), score, coverage, reported));
         }
@@ -61,6 +65,21 @@ internal static class RootCauseRanker
         scored.Clear();
         scored.AddRange(keep);
         scored.AddRange(demoted);
+        // The first alternative to a reporting top candidate is its best direct parent: the same symptoms
+        // with a silent parent as their root (missing telemetry) is the likeliest other explanation.
+        // With several parents (a service on a host that also uses a database), the best two take the next
+        // two places.
+        if (incident.Members.ContainsKey(top))
+        {
+            var parents = graph.ParentsOf(top);
+            var place = 1;
+            for (var j = 1; j < scored.Count && place <= 2; j++)
+                if (graph.TryGetIndex(scored[j].Ci, out var c) && parents.Contains(c) && RootCauseRanker.TypePrior(graph[c].Type) >= 0)
+                {
+                    if (j > place) { var p = scored[j]; scored.RemoveAt(j); scored.Insert(place, p); }
+                    place++;
+                }
+        }
     }
 
     /// <summary>

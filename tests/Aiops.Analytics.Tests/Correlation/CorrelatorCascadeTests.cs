@@ -1,0 +1,139 @@
+using Aiops.Analytics.Cmdb;
+using Aiops.Analytics.Correlation;
+using static Aiops.Analytics.Tests.Correlation.TestEstate;
+
+namespace Aiops.Analytics.Tests.Correlation;
+
+/// <summary>The cascade-shape rules: hop-by-hop merges, victims of a flapping root, relations lost from the CMDB, and the
+/// silent-parent alternative in the root ranking.</summary>
+public class CorrelatorCascadeTests
+{
+    private static Correlator Run(CmdbGraph g, IEnumerable<CorrelationEvent> events)
+    {
+        var c = new Correlator(g);
+        foreach (var e in events.OrderBy(e => e.Time)) c.Add(e);
+        return c;
+    }
+
+    private static List<Incident> Live(Correlator c) => [.. c.Incidents.Where(i => i.MergedInto is null && i.EventIds.Count > 0)];
+
+    [Fact]
+    public void Add_ServicesInQuietSubtreesFailAtOnce_NotMergedUnderTheCoreSwitch()
+    {
+        // Three services under different VMs, hypervisors and racks; nothing between them and the core switch
+        // reports. A core switch failure would have travelled through those CIs: these are three faults.
+        var (a, b, d) = (Ev("svc1-2", 0, score: 0.9), Ev("svc2-3", 10, score: 0.9), Ev("svc3-3", 20, score: 0.9));
+        var c = Run(Graph(), [a, b, d]);
+        Assert.Equal(3, Live(c).Count);
+    }
+
+    [Fact]
+    public void Add_HypervisorsUnderASilentSwitchFailAtOnce_StillOneIncident()
+    {
+        // The same timing with the switch's direct dependents failing is a cascade from the silent switch.
+        var c = Run(Graph(), [Ev("hv1", 0, EventKind.Down), Ev("hv2", 5, EventKind.Down), Ev("vm1-1", 15, EventKind.Down), Ev("vm2-2", 20, EventKind.Down)]);
+        var inc = Assert.Single(Live(c));
+        Assert.Equal("tor1", inc.RankRootCauses()[0].Ci);
+    }
+
+    [Fact]
+    public void Add_VictimReportsAgainAfterTheJoinGap_RejoinsTheActiveIncident()
+    {
+        // hv1 goes down and its VMs follow; 20 minutes later (past the 15-min join gap, within the flap window)
+        // one VM reports again while hv1 stays quiet: the root is flapping, not a new fault.
+        var first = new[] { Ev("hv1", 0, EventKind.Down), Ev("vm1-1", 10, EventKind.Down), Ev("vm1-2", 20, EventKind.Down), Ev("svc1-1", 30) };
+        var again = Ev("vm1-1", 20 * 60 + 30);
+        var c = Run(Graph(), [.. first, again]);
+        var inc = Assert.Single(Live(c));
+        Assert.Contains(again.Id, inc.EventIds);
+    }
+
+    [Fact]
+    public void Add_VictimReportsAgainAfterTheFlapWindow_OpensANewIncident()
+    {
+        var first = new[] { Ev("hv1", 0, EventKind.Down), Ev("vm1-1", 10, EventKind.Down), Ev("vm1-2", 20, EventKind.Down), Ev("svc1-1", 30) };
+        var c = new Correlator(Graph());
+        foreach (var e in first) c.Add(e);
+        var late = c.Add(Ev("vm1-1", 2 * 3600));
+        Assert.True(late.Opened);
+    }
+
+    /// <summary>One hypervisor with twelve VMs (and a rack); vm-lost lost its runs-on relation in the export.</summary>
+    private static CmdbGraph LostRelationEstate()
+    {
+        var cis = new List<ConfigurationItem> { new("rack", "rack", "rack"), new("hv", "hypervisor", "hv"), new("hv-b", "hypervisor", "hv-b"), new("vm-lost", "host", "vm-lost") };
+        var rels = new List<CmdbRelation> { new("hv", "rack", RelationType.MemberOf), new("hv-b", "rack", RelationType.MemberOf) };
+        for (var i = 1; i <= 12; i++)
+        {
+            cis.Add(new ConfigurationItem($"vm{i}", "host", $"vm{i}"));
+            rels.Add(new CmdbRelation($"vm{i}", i <= 10 ? "hv" : "hv-b", RelationType.RunsOn));
+        }
+        return new CmdbGraph(new CmdbDocument(cis, rels));
+    }
+
+    [Fact]
+    public void Add_CiMissingTheRelationItsTypeUsuallyHas_JoinsTheCascadeOfThatParentType()
+    {
+        var c = Run(LostRelationEstate(), [Ev("hv", 0, EventKind.Down), Ev("vm1", 10, EventKind.Down), Ev("vm2", 20, EventKind.Down), Ev("vm-lost", 40, EventKind.Down)]);
+        Assert.Single(Live(c));
+    }
+
+    [Fact]
+    public void Add_CiMissingItsRelationLongAfterTheCascadeBegan_OpensItsOwnIncident()
+    {
+        var c = Run(LostRelationEstate(), [Ev("hv", 0, EventKind.Down), Ev("vm1", 10, EventKind.Down), Ev("vm2", 20, EventKind.Down), Ev("vm-lost", 12 * 60, EventKind.Down)]);
+        Assert.Equal(2, Live(c).Count);
+    }
+
+    [Fact]
+    public void RankRootCauses_CiLinkedThroughALostRelation_CountsUnderTheInferredParent()
+    {
+        // vm-lost joined through the learned schema; from then on hv covers it, so hv explains every member.
+        var c = Run(LostRelationEstate(), [Ev("hv", 0, EventKind.Down), Ev("vm1", 10, EventKind.Down), Ev("vm2", 20, EventKind.Down), Ev("vm-lost", 40, EventKind.Down)]);
+        var top = Assert.Single(Live(c)).RankRootCauses()[0];
+        Assert.Equal("hv", top.Ci);
+        Assert.Equal(1.0, top.Coverage, 6);
+    }
+
+    [Fact]
+    public void Add_ChildAnomalyMinutesAfterItsParentsAnomaly_NotSuppressed()
+    {
+        // An anomaly is a blip: six minutes later, the service's own anomaly is not its VM's doing.
+        var c = new Correlator(Graph());
+        c.Add(Ev("vm1-1", 0));
+        var child = c.Add(Ev("svc1-1", 6 * 60));
+        Assert.True(child.Opened);
+    }
+
+    [Fact]
+    public void Add_ChildAnomalyMinutesAfterItsParentWentDown_Suppressed()
+    {
+        // Down is a state: the VM is still down six minutes later and explains the service's symptom.
+        var c = new Correlator(Graph());
+        var parent = c.Add(Ev("vm1-1", 0, EventKind.Down));
+        var child = c.Add(Ev("svc1-1", 6 * 60));
+        Assert.Equal(parent.IncidentId, child.IncidentId);
+        Assert.Equal("downstream", child.Reason);
+    }
+
+    [Fact]
+    public void RankRootCauses_OneReportingVm_ItsHypervisorIsTheFirstAlternative()
+    {
+        // Only vm1-1 and the service on it report: the VM explains both, and a silent hv1 is the other
+        // explanation (it would normally be demoted as an ancestor that explains nothing more).
+        var c = Run(Graph(), [Ev("vm1-1", 0, EventKind.Down), Ev("svc1-1", 20)]);
+        var ranked = Assert.Single(Live(c)).RankRootCauses();
+        Assert.Equal("vm1-1", ranked[0].Ci);
+        Assert.Equal("hv1", ranked[1].Ci);
+    }
+
+    [Fact]
+    public void RankRootCauses_ParentReportsMinutesAfterItsDependents_DependentsOwnRootRanksFirst()
+    {
+        // hv3 (with db1 above svc3-2) reports an anomaly five minutes after vm3-1 went down with db1 on it: the
+        // late report on hv3 is not the cause; vm3-1, which failed first, is.
+        var c = Run(Graph(), [Ev("vm3-1", 0, EventKind.Down), Ev("db1", 15), Ev("svc3-2", 40), Ev("hv3", 5 * 60, score: 0.6)]);
+        var inc = Live(c).Single(i => i.EventIds.Count >= 3);
+        Assert.Equal("vm3-1", inc.RankRootCauses()[0].Ci);
+    }
+}
