@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Text.Unicode;
 
 namespace Aiops.Ingest.Grpc;
 
@@ -24,8 +25,9 @@ public sealed class ProtoWireException(string message) : FormatException(message
 /// <remarks>
 /// Lenient and strict exactly where Google.Protobuf is, so both accept and refuse the same bytes: tags and lengths are
 /// read as 32-bit varints that may be padded to 10 bytes (the high bits dropped), 64-bit varints may carry junk in
-/// their 10th byte; field number 0, wire types 6 and 7, an end-group without its start-group, a varint longer than 10
-/// bytes, a negative length and anything running past its enclosing message are errors.
+/// their 10th byte, wire types 6 and 7 are empty fields inside a map entry; field number 0, wire types 6 and 7 in a
+/// message, an end-group without its start-group, a varint longer than 10
+/// bytes, a negative length, a string that is not valid UTF-8 and anything running past its enclosing message are errors.
 /// </remarks>
 internal ref struct ProtoWireReader
 {
@@ -34,14 +36,20 @@ internal ref struct ProtoWireReader
 
     private readonly ReadOnlySpan<byte> _buffer;
     private readonly int _end;
+    private readonly bool _mapEntry;
     private int _position;
 
     /// <summary>Reads <c>buffer[start..end]</c> as one message.</summary>
-    public ProtoWireReader(ReadOnlySpan<byte> buffer, int start, int end)
+    /// <param name="mapEntry">
+    /// True for a map entry, which Google.Protobuf skips through with its lenient <c>SkipLastField</c>: there an
+    /// unknown field of wire type 6 or 7 is a zero-byte field instead of an error (in a message it is an error).
+    /// </param>
+    public ProtoWireReader(ReadOnlySpan<byte> buffer, int start, int end, bool mapEntry = false)
     {
         _buffer = buffer;
         _position = start;
         _end = end;
+        _mapEntry = mapEntry;
     }
 
     public readonly bool IsAtEnd => _position >= _end;
@@ -60,7 +68,7 @@ internal ref struct ProtoWireReader
             throw Error($"invalid tag {tag} (field number 0)", at);
         }
 
-        if (type > 5)
+        if (type > 5 && !_mapEntry)
         {
             throw Error($"invalid wire type {type} for field {fieldNumber}", at);
         }
@@ -124,6 +132,22 @@ internal ref struct ProtoWireReader
         return start;
     }
 
+    /// <summary>
+    /// A length-delimited string field: like <see cref="ReadLengthDelimited"/>, and invalid UTF-8 is an error, as
+    /// Google.Protobuf refuses the whole message then (it validates every string field it reads, even one a later
+    /// occurrence overrides).
+    /// </summary>
+    public int ReadString(string what, out int length)
+    {
+        int start = ReadLengthDelimited(out length);
+        if (!Utf8.IsValid(_buffer.Slice(start, length)))
+        {
+            throw Error($"{what} is not valid UTF-8", start);
+        }
+
+        return start;
+    }
+
     /// <summary>Skips the value of a field whose tag was just read (unknown fields, or known ones of another wire type).</summary>
     public void SkipField(int fieldNumber, WireType wireType)
     {
@@ -144,8 +168,11 @@ internal ref struct ProtoWireReader
             case WireType.StartGroup:
                 SkipGroup(fieldNumber);
                 break;
-            default:
+            case WireType.EndGroup:
                 throw Error($"end-group tag for field {fieldNumber} without its start-group", _position);
+            default:
+                // Wire type 6 or 7, which ReadTag lets through only in a map entry: nothing to skip.
+                break;
         }
     }
 

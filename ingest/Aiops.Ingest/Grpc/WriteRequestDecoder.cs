@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Text;
-using System.Text.Unicode;
 using Aiops.Ingest.Grpc.V1;
 using Aiops.Ingest.LineProtocol;
 
@@ -23,9 +22,8 @@ public readonly record struct DecodedWriteRequest(ulong Sequence, int Points, in
 /// message: for a repeated scalar the last value wins; a repeated key in a map keeps its first position and its last
 /// value (as <c>MapField</c> does); fields may come in any order; unknown fields and known fields with an unexpected
 /// wire type are skipped; an entry without key or value has the empty/zero default.</para>
-/// <para>A point whose strings are not valid UTF-8 (Google.Protobuf replaces such bytes with U+FFFD) is the one case
-/// decoded through <see cref="Point.Parser"/> and the UTF-16 writer, so that rare input still gives byte for byte what
-/// it always gave.</para>
+/// <para>Malformed bytes are refused where Google.Protobuf refuses them, including a string field (measurement, map
+/// key, string value, <c>line_protocol</c>) that is not valid UTF-8: the whole request is then unusable, as before.</para>
 /// <para>Not thread-safe: holds scratch lists reused from point to point. One decoder per request or per stream.</para>
 /// </remarks>
 public sealed class WriteRequestDecoder
@@ -97,7 +95,7 @@ public sealed class WriteRequestDecoder
                     points++;
                     break;
                 case 3 when type == WireType.LengthDelimited:
-                    lineProtocolStart = reader.ReadLengthDelimited(out lineProtocolLength);
+                    lineProtocolStart = reader.ReadString("line_protocol", out lineProtocolLength);
                     break;
                 default:
                     reader.SkipField(field, type);
@@ -106,12 +104,9 @@ public sealed class WriteRequestDecoder
         }
     }
 
-    /// <summary>The bytes of <c>line_protocol</c> as Google.Protobuf would hand them on: invalid UTF-8 becomes U+FFFD.</summary>
-    public static ReadOnlySpan<byte> LineProtocolBytes(ReadOnlySpan<byte> payload, DecodedWriteRequest decoded)
-    {
-        var bytes = payload.Slice(decoded.LineProtocolStart, decoded.LineProtocolLength);
-        return Utf8.IsValid(bytes) ? bytes : Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(bytes));
-    }
+    /// <summary>The bytes of the request's <c>line_protocol</c> field (valid UTF-8: <see cref="Decode"/> checked it).</summary>
+    public static ReadOnlySpan<byte> LineProtocolBytes(ReadOnlySpan<byte> payload, DecodedWriteRequest decoded) =>
+        payload.Slice(decoded.LineProtocolStart, decoded.LineProtocolLength);
 
     /// <summary>Collects one point, then validates and writes it; returns the rejection reason or null.</summary>
     private string? DecodePoint(ReadOnlySpan<byte> payload, int start, int length, int index, LineProtocolWriter writer)
@@ -141,12 +136,15 @@ public sealed class WriteRequestDecoder
                     continue;
                 }
 
+                if (field == 1)
+                {
+                    measurementStart = reader.ReadString("measurement", out measurementLength);
+                    continue;
+                }
+
                 int valueStart = reader.ReadLengthDelimited(out int valueLength);
                 switch (field)
                 {
-                    case 1:
-                        (measurementStart, measurementLength) = (valueStart, valueLength);
-                        break;
                     case 2:
                         _tags.Add(ReadEntry(payload, valueStart, valueLength, WireType.LengthDelimited));
                         break;
@@ -174,13 +172,6 @@ public sealed class WriteRequestDecoder
         }
 
         var measurement = payload.Slice(measurementStart, measurementLength);
-        if (!Utf8.IsValid(measurement) || !_tags.IsValidUtf8(payload, values: true) || !_fields.IsValidUtf8(payload, values: false)
-            || !_intFields.IsValidUtf8(payload, values: false) || !_stringFields.IsValidUtf8(payload, values: true)
-            || !_boolFields.IsValidUtf8(payload, values: false))
-        {
-            return Materialised.Serialize(Point.Parser.ParseFrom(payload.Slice(start, length)), _maxTagsPerPoint, writer);
-        }
-
         _tags.Dedupe(payload);
         _fields.Dedupe(payload);
         _intFields.Dedupe(payload);
@@ -193,20 +184,20 @@ public sealed class WriteRequestDecoder
     private static Entry ReadEntry(ReadOnlySpan<byte> payload, int start, int length, WireType valueType)
     {
         var entry = new Entry { KeyStart = start, ValueStart = start };
-        var reader = new ProtoWireReader(payload, start, start + length);
+        var reader = new ProtoWireReader(payload, start, start + length, mapEntry: true);
         while (!reader.IsAtEnd)
         {
             reader.ReadTag(out int field, out WireType type);
             if (field == 1 && type == WireType.LengthDelimited)
             {
-                entry.KeyStart = reader.ReadLengthDelimited(out entry.KeyLength);
+                entry.KeyStart = reader.ReadString("map key", out entry.KeyLength);
             }
             else if (field == 2 && type == valueType)
             {
                 switch (valueType)
                 {
                     case WireType.LengthDelimited:
-                        entry.ValueStart = reader.ReadLengthDelimited(out entry.ValueLength);
+                        entry.ValueStart = reader.ReadString("map value", out entry.ValueLength);
                         break;
                     case WireType.Fixed64:
                         entry.Bits = reader.ReadFixed64();
@@ -354,19 +345,6 @@ public sealed class WriteRequestDecoder
             _items[Count++] = entry;
         }
 
-        public bool IsValidUtf8(ReadOnlySpan<byte> payload, bool values)
-        {
-            foreach (ref readonly var entry in Span)
-            {
-                if (!Utf8.IsValid(entry.Key(payload)) || (values && !Utf8.IsValid(entry.Value(payload))))
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
-
         /// <summary>Protobuf map semantics: a repeated key keeps the position of its first entry and the value of its last.</summary>
         public void Dedupe(ReadOnlySpan<byte> payload)
         {
@@ -448,99 +426,6 @@ public sealed class WriteRequestDecoder
             target.ValueStart = source.ValueStart;
             target.ValueLength = source.ValueLength;
             target.Bits = source.Bits;
-        }
-    }
-
-    /// <summary>
-    /// The straightforward path over a materialised <see cref="Point"/> and the UTF-16 writer: only for points whose
-    /// strings are not valid UTF-8, where the replacement characters Google.Protobuf substitutes must be reproduced.
-    /// </summary>
-    private static class Materialised
-    {
-        public static string? Serialize(Point point, int maxTags, LineProtocolWriter writer)
-        {
-            if (point.Measurement.Length == 0)
-            {
-                return "measurement is empty";
-            }
-
-            if (point.Tags.Count > maxTags)
-            {
-                return $"{point.Tags.Count} tags, over the limit of {maxTags}";
-            }
-
-            if (point.Fields.Count + point.IntFields.Count + point.StringFields.Count + point.BoolFields.Count == 0)
-            {
-                return "point has no fields";
-            }
-
-            foreach (var (key, value) in point.Tags)
-            {
-                if (key.Length == 0)
-                {
-                    return "a tag key is empty";
-                }
-
-                if (value.Length == 0)
-                {
-                    return $"tag '{key}' has an empty value";
-                }
-            }
-
-            foreach (var (key, value) in point.Fields)
-            {
-                if (key.Length == 0)
-                {
-                    return "a field key is empty";
-                }
-
-                if (!double.IsFinite(value))
-                {
-                    return $"field '{key}' is {value}: NaN and infinities cannot be stored";
-                }
-            }
-
-            try
-            {
-                writer.WriteMeasurement(point.Measurement);
-                foreach (var (key, value) in point.Tags)
-                {
-                    writer.WriteTag(key, value);
-                }
-
-                foreach (var (key, value) in point.Fields)
-                {
-                    writer.WriteField(key, value);
-                }
-
-                foreach (var (key, value) in point.IntFields)
-                {
-                    writer.WriteField(key, value);
-                }
-
-                foreach (var (key, value) in point.BoolFields)
-                {
-                    writer.WriteField(key, value);
-                }
-
-                foreach (var (key, value) in point.StringFields)
-                {
-                    writer.WriteStringField(key, value);
-                }
-
-                if (point.TimestampUnixNano != 0)
-                {
-                    writer.WriteTimestamp(point.TimestampUnixNano);
-                }
-
-                writer.EndLine();
-                return null;
-            }
-            catch (ArgumentException ex)
-            {
-                writer.DiscardLine();
-                return ex.Message;
-            }
         }
     }
 }
