@@ -12,7 +12,7 @@ namespace Aiops.Ingest.Grpc;
 /// <c>aiops.telemetry.v1.TelemetryIngest</c> (DESIGN §4.2): unary <c>Write</c> and bidirectional <c>Stream</c>.
 /// </summary>
 /// <remarks>
-/// <para>Bound with <see cref="TelemetryIngestMethods"/> instead of the generated base class: requests arrive as raw
+/// <para>Bound through <see cref="TelemetryIngestServiceBase"/> instead of the generated base class: requests arrive as raw
 /// bytes (<see cref="RawWriteRequest"/>) and <see cref="WriteRequestDecoder"/> turns structured points into line
 /// protocol straight from them, with no <see cref="Point"/>, map or string per key and value. The wire contract and the
 /// generated client are unchanged.</para>
@@ -23,18 +23,10 @@ namespace Aiops.Ingest.Grpc;
 /// points are queued for storage. Bytes that are not a well-formed <c>WriteRequest</c> answer <c>INVALID_ARGUMENT</c>
 /// naming what is wrong and where; nothing of that request is ingested.</para>
 /// </remarks>
-[BindServiceMethod(typeof(TelemetryIngestService), nameof(BindService))]
 public sealed class TelemetryIngestService(LineProtocolIngestor ingestor, TokenAuthenticator auth, AiopsMetrics metrics)
+    : TelemetryIngestServiceBase
 {
-    /// <summary>Called by Grpc.AspNetCore with a null <paramref name="service"/>: it then finds the handlers by name.</summary>
-    public static void BindService(ServiceBinderBase binder, TelemetryIngestService? service)
-    {
-        ArgumentNullException.ThrowIfNull(binder);
-        binder.AddMethod(TelemetryIngestMethods.Write, service is null ? null : service.Write);
-        binder.AddMethod(TelemetryIngestMethods.Stream, service is null ? null : service.Stream);
-    }
-
-    public Task<WriteResponse> Write(RawWriteRequest request, ServerCallContext context)
+    public override Task<WriteResponse> Write(RawWriteRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         using (request)
@@ -44,7 +36,7 @@ public sealed class TelemetryIngestService(LineProtocolIngestor ingestor, TokenA
         }
     }
 
-    public async Task Stream(IAsyncStreamReader<RawWriteRequest> requestStream, IServerStreamWriter<WriteResponse> responseStream, ServerCallContext context)
+    public override async Task Stream(IAsyncStreamReader<RawWriteRequest> requestStream, IServerStreamWriter<WriteResponse> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(requestStream);
         ArgumentNullException.ThrowIfNull(responseStream);

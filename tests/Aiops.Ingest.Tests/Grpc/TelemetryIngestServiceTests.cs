@@ -21,7 +21,7 @@ public class TelemetryIngestServiceTests
     {
         var binder = new RecordingBinder();
 
-        TelemetryIngestService.BindService(binder, null);
+        TelemetryIngestServiceBase.BindService(binder, null);
 
         var generated = TelemetryIngest.Descriptor.Methods.Select(m => $"/{TelemetryIngest.Descriptor.FullName}/{m.Name}").ToArray();
         Assert.Equal(generated, binder.Methods.Select(m => m.FullName).ToArray());
