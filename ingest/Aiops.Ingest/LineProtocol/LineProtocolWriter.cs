@@ -26,6 +26,11 @@ public sealed class LineProtocolWriter : IDisposable
 {
     private const int InitialCapacity = 512;
 
+    /// <summary>Fraction digits the fast float formatting handles (<see cref="TryFormatShortDecimal"/>).</summary>
+    private const int MaxFastFractionDigits = 6;
+
+    private static readonly double[] Pow10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6];
+
     // Characters the escapers prefix with a backslash, per context.
     private static readonly SearchValues<byte> MeasurementSpecials = SearchValues.Create(", "u8);
     private static readonly SearchValues<byte> KeySpecials = SearchValues.Create(",= "u8);
@@ -210,13 +215,86 @@ public sealed class LineProtocolWriter : IDisposable
 
         BeginField(key);
         EnsureCapacity(32);
-        if (!value.TryFormat(_line.AsSpan(_length), out int written, default, CultureInfo.InvariantCulture))
+        Span<byte> destination = _line.AsSpan(_length);
+        if (!TryFormatShortDecimal(value, destination, out int written)
+            && !value.TryFormat(destination, out written, default, CultureInfo.InvariantCulture))
         {
             throw new InvalidOperationException("Float formatting failed.");
         }
 
         _length += written;
         _state = State.Fields;
+    }
+
+    /// <summary>
+    /// The text <c>double.TryFormat</c> gives (shortest round-trip, invariant culture) for the common case of a decimal
+    /// with at most <see cref="MaxFastFractionDigits"/> fraction digits between 1e-4 and 1e15, several times faster;
+    /// false for anything else (the caller then formats the general way).
+    /// </summary>
+    /// <remarks>
+    /// For k = 0, 1, … the nearest integer m to |value|·10^k is tried: m / 10^k (exact operands, correctly rounded
+    /// division) equal to |value| means the decimal m·10^-k parses back to value, and the first k that works gives the
+    /// fewest digits. Below 1e15 the decimals 10^-k apart are wider apart than the doubles around value, so at most one
+    /// round-trips and the rounded product finds it: it is the shortest and closest text, the one the runtime prints. In
+    /// that range the runtime prints positional notation (its exponent form starts at 1e15 and below 1e-4).
+    /// </remarks>
+    private static bool TryFormatShortDecimal(double value, Span<byte> destination, out int written)
+    {
+        written = 0;
+        double magnitude = Math.Abs(value);
+        if (!(magnitude >= 1e-4 && magnitude < 1e15) || destination.Length < 24)
+        {
+            return false;
+        }
+
+        for (int k = 0; k <= MaxFastFractionDigits; k++)
+        {
+            // One rounding: the magnitude times an exact power of ten, never a product of products.
+            double scaled = magnitude * Pow10[k];
+            if (scaled >= 1e15)
+            {
+                return false;
+            }
+
+            double nearest = Math.Round(scaled);
+            if (nearest / Pow10[k] != magnitude)
+            {
+                continue;
+            }
+
+            ulong digits = (ulong)nearest;
+            ulong unit = (ulong)Pow10[k];
+            if (k > 0 && digits % 10 == 0)
+            {
+                return false; // cannot happen by the argument above; the general path is the safe answer if it does
+            }
+
+            int position = 0;
+            if (value < 0)
+            {
+                destination[position++] = (byte)'-';
+            }
+
+            Utf8Formatter.TryFormat(digits / unit, destination[position..], out int integerLength);
+            position += integerLength;
+            if (k > 0)
+            {
+                destination[position++] = (byte)'.';
+                ulong fraction = digits % unit;
+                for (int d = k - 1; d >= 0; d--)
+                {
+                    destination[position + d] = (byte)('0' + (int)(fraction % 10));
+                    fraction /= 10;
+                }
+
+                position += k;
+            }
+
+            written = position;
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>Adds a signed integer field (suffix <c>i</c>) with a UTF-8 key.</summary>
