@@ -31,12 +31,13 @@ public sealed class ProtoWireException(string message) : FormatException(message
 /// </remarks>
 internal ref struct ProtoWireReader
 {
-    /// <summary>Nesting limit for groups inside unknown fields (Google.Protobuf's default recursion limit).</summary>
-    private const int MaxGroupDepth = 100;
+    /// <summary>Google.Protobuf's default recursion limit: enclosing messages and open groups together.</summary>
+    private const int RecursionLimit = 100;
 
     private readonly ReadOnlySpan<byte> _buffer;
     private readonly int _end;
     private readonly bool _mapEntry;
+    private readonly int _maxGroupDepth;
     private int _position;
 
     /// <summary>Reads <c>buffer[start..end]</c> as one message.</summary>
@@ -44,12 +45,14 @@ internal ref struct ProtoWireReader
     /// True for a map entry, which Google.Protobuf skips through with its lenient <c>SkipLastField</c>: there an
     /// unknown field of wire type 6 or 7 is a zero-byte field instead of an error (in a message it is an error).
     /// </param>
-    public ProtoWireReader(ReadOnlySpan<byte> buffer, int start, int end, bool mapEntry = false)
+    /// <param name="nesting">Messages enclosing this one (0 for the request): they count against the recursion limit.</param>
+    public ProtoWireReader(ReadOnlySpan<byte> buffer, int start, int end, bool mapEntry = false, int nesting = 0)
     {
         _buffer = buffer;
         _position = start;
         _end = end;
         _mapEntry = mapEntry;
+        _maxGroupDepth = RecursionLimit - nesting;
     }
 
     public readonly bool IsAtEnd => _position >= _end;
@@ -182,8 +185,13 @@ internal ref struct ProtoWireReader
     private void SkipGroup(int fieldNumber)
     {
         // Iterative, with a stack of open group numbers bounded by the depth limit: no recursion an attacker can deepen.
-        Span<int> open = stackalloc int[MaxGroupDepth];
+        Span<int> open = stackalloc int[RecursionLimit];
         int depth = 0;
+        if (_maxGroupDepth < 1)
+        {
+            throw Error($"groups nested deeper than the recursion limit of {RecursionLimit}", _position);
+        }
+
         open[depth++] = fieldNumber;
         while (depth > 0)
         {
@@ -205,9 +213,9 @@ internal ref struct ProtoWireReader
                     depth--;
                     break;
                 case WireType.StartGroup:
-                    if (depth == MaxGroupDepth)
+                    if (depth == _maxGroupDepth)
                     {
-                        throw Error($"groups nested deeper than {MaxGroupDepth}", at);
+                        throw Error($"groups nested deeper than the recursion limit of {RecursionLimit}", at);
                     }
 
                     open[depth++] = number;

@@ -120,7 +120,7 @@ public sealed class WriteRequestDecoder
         _boolFields.Clear();
         try
         {
-            var reader = new ProtoWireReader(payload, start, start + length);
+            var reader = new ProtoWireReader(payload, start, start + length, nesting: 1);
             while (!reader.IsAtEnd)
             {
                 reader.ReadTag(out int field, out WireType type);
@@ -184,7 +184,9 @@ public sealed class WriteRequestDecoder
     private static Entry ReadEntry(ReadOnlySpan<byte> payload, int start, int length, WireType valueType)
     {
         var entry = new Entry { KeyStart = start, ValueStart = start };
-        var reader = new ProtoWireReader(payload, start, start + length, mapEntry: true);
+        // Nesting 3, not 2: Google.Protobuf's SkipGroup (used inside map entries) counts a group before checking the
+        // limit, where a message's unknown group is checked first; one fewer group is allowed there.
+        var reader = new ProtoWireReader(payload, start, start + length, mapEntry: true, nesting: 3);
         while (!reader.IsAtEnd)
         {
             reader.ReadTag(out int field, out WireType type);

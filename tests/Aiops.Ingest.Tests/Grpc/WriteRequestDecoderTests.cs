@@ -239,6 +239,49 @@ public class WriteRequestDecoderTests
         Assert.Throws<InvalidProtocolBufferException>(() => WriteRequest.Parser.ParseFrom(bytes));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Decode_NestedUnknownGroups_RefusedFromTheSameDepthAsGoogleProtobuf(int level)
+    {
+        // Google.Protobuf counts enclosing messages and open groups against one limit of 100.
+        var outcomes = new List<bool>();
+        for (int depth = 96; depth <= 102; depth++)
+        {
+            var group = new Wire().Varint(1, 1);
+            for (int i = 1; i < depth; i++)
+            {
+                group = new Wire().Group(5, group);
+            }
+
+            var unknown = new Wire().Group(9, group);
+            var entry = new Wire().String(1, "v").Fixed64(2, 0);
+            var point = new Wire().String(1, "m");
+            if (level == 2)
+            {
+                entry.Raw(unknown.ToArray());
+            }
+            else if (level == 1)
+            {
+                point.Raw(unknown.ToArray());
+            }
+
+            point.Message(3, entry);
+            var request = new Wire().Message(2, point);
+            if (level == 0)
+            {
+                request.Raw(unknown.ToArray());
+            }
+
+            outcomes.Add(AssertSameOutcome(request.ToArray(), depth));
+        }
+
+        // The limit falls inside the range tried: accepted below it, refused above it.
+        Assert.True(outcomes[0]);
+        Assert.False(outcomes[^1]);
+    }
+
     [Fact]
     public void Decode_TwoHundredValidPoints_AllocatesNothingPerPoint()
     {
