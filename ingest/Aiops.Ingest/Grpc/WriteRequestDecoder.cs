@@ -55,6 +55,10 @@ public sealed class WriteRequestDecoder
         ArgumentNullException.ThrowIfNull(rejections);
         ulong sequence = 0;
         int points = 0, lineProtocolStart = 0, lineProtocolLength = 0;
+        bool validated = writer.Utf8Validated;
+
+        // Every string this decoder writes went through ProtoWireReader.ReadString, which refuses invalid UTF-8.
+        writer.Utf8Validated = true;
         try
         {
             DecodeFields(payload, writer, lineToPoint, rejections, ref sequence, ref points, ref lineProtocolStart, ref lineProtocolLength);
@@ -62,6 +66,10 @@ public sealed class WriteRequestDecoder
         catch (ProtoWireException ex)
         {
             throw new ProtoWireException($"malformed WriteRequest: {ex.Message}");
+        }
+        finally
+        {
+            writer.Utf8Validated = validated;
         }
 
         return new DecodedWriteRequest(sequence, points, lineProtocolStart, lineProtocolLength);

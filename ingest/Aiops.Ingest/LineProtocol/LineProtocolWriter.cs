@@ -56,6 +56,13 @@ public sealed class LineProtocolWriter : IDisposable
         _line = ArrayPool<byte>.Shared.Rent(InitialCapacity);
     }
 
+    /// <summary>
+    /// Set by a caller in this assembly that has already checked every UTF-8 span it passes (the gRPC decoder validates
+    /// each protobuf string as it reads it, as protobuf requires): the UTF-8 overloads then skip that second check.
+    /// The other checks (newline, trailing backslash, empty, leading '#') stay.
+    /// </summary>
+    internal bool Utf8Validated { get; set; }
+
     /// <summary>Bytes of the line being assembled (not yet in the output).</summary>
     public int PendingLength => _length;
 
@@ -323,7 +330,7 @@ public sealed class LineProtocolWriter : IDisposable
             throw new ArgumentException("A newline cannot be written: the reader splits lines on every newline.", nameof(value));
         }
 
-        if (!Utf8.IsValid(value))
+        if (!Utf8Validated && !Utf8.IsValid(value))
         {
             throw new ArgumentException("The text is not valid UTF-8.", nameof(value));
         }
@@ -424,7 +431,7 @@ public sealed class LineProtocolWriter : IDisposable
     }
 
     /// <summary>The UTF-8 twin of the UTF-16 check: same order, same messages; then UTF-8 validity.</summary>
-    private static void ValidateToken(ReadOnlySpan<byte> text, string parameter, string what)
+    private void ValidateToken(ReadOnlySpan<byte> text, string parameter, string what)
     {
         if (text.IsEmpty)
         {
@@ -442,7 +449,7 @@ public sealed class LineProtocolWriter : IDisposable
             throw new ArgumentException($"The {what} ends with a backslash, which would escape the following separator.", parameter);
         }
 
-        if (!Utf8.IsValid(text))
+        if (!Utf8Validated && !Utf8.IsValid(text))
         {
             throw new ArgumentException($"The {what} is not valid UTF-8.", parameter);
         }
