@@ -1,4 +1,4 @@
-using System.Text;
+using System.Runtime.InteropServices;
 using Aiops.Ingest.Grpc.V1;
 using Aiops.Ingest.LineProtocol;
 using Aiops.Ingest.Storage;
@@ -12,27 +12,45 @@ namespace Aiops.Ingest.Grpc;
 /// <c>aiops.telemetry.v1.TelemetryIngest</c> (DESIGN §4.2): unary <c>Write</c> and bidirectional <c>Stream</c>.
 /// </summary>
 /// <remarks>
-/// Structured points are validated one by one, serialised to line protocol and sent down the same path as HTTP
+/// <para>Bound through <see cref="TelemetryIngestServiceBase"/> instead of the generated base class: requests arrive as raw
+/// bytes (<see cref="RawWriteRequest"/>) and <see cref="WriteRequestDecoder"/> turns structured points into line
+/// protocol straight from them, with no <see cref="Point"/>, map or string per key and value. The wire contract and the
+/// generated client are unchanged.</para>
+/// <para>Structured points are validated one by one, serialised to line protocol and sent down the same path as HTTP
 /// writes (<see cref="LineProtocolIngestor"/>), so every protocol stores and routes points identically. Rejection
 /// indexes count the request's <c>points</c> first (0-based), then the lines of <c>line_protocol</c>
 /// (index = points.Count + line number − 1). A response acknowledges its request's <c>sequence</c> once the accepted
-/// points are queued for storage.
+/// points are queued for storage. Bytes that are not a well-formed <c>WriteRequest</c> answer <c>INVALID_ARGUMENT</c>
+/// naming what is wrong and where; nothing of that request is ingested.</para>
 /// </remarks>
 public sealed class TelemetryIngestService(LineProtocolIngestor ingestor, TokenAuthenticator auth, AiopsMetrics metrics)
-    : TelemetryIngest.TelemetryIngestBase
+    : TelemetryIngestServiceBase
 {
-    public override Task<WriteResponse> Write(WriteRequest request, ServerCallContext context)
+    public override Task<WriteResponse> Write(RawWriteRequest request, ServerCallContext context)
     {
-        Authorize(context);
-        return Task.FromResult(Handle(request));
+        ArgumentNullException.ThrowIfNull(request);
+        using (request)
+        {
+            Authorize(context);
+            return Task.FromResult(Handle(request.Payload, new WriteRequestDecoder(ingestor.Options.MaxTagsPerPoint)));
+        }
     }
 
-    public override async Task Stream(IAsyncStreamReader<WriteRequest> requestStream, IServerStreamWriter<WriteResponse> responseStream, ServerCallContext context)
+    public override async Task Stream(IAsyncStreamReader<RawWriteRequest> requestStream, IServerStreamWriter<WriteResponse> responseStream, ServerCallContext context)
     {
+        ArgumentNullException.ThrowIfNull(requestStream);
+        ArgumentNullException.ThrowIfNull(responseStream);
         Authorize(context);
+        var decoder = new WriteRequestDecoder(ingestor.Options.MaxTagsPerPoint);
         await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
         {
-            await responseStream.WriteAsync(Handle(request), context.CancellationToken).ConfigureAwait(false);
+            WriteResponse response;
+            using (request)
+            {
+                response = Handle(request.Payload, decoder);
+            }
+
+            await responseStream.WriteAsync(response, context.CancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -44,7 +62,7 @@ public sealed class TelemetryIngestService(LineProtocolIngestor ingestor, TokenA
         }
     }
 
-    private WriteResponse Handle(WriteRequest request)
+    private WriteResponse Handle(ReadOnlySpan<byte> payload, WriteRequestDecoder decoder)
     {
         if (!ingestor.HasCapacity)
         {
@@ -52,31 +70,31 @@ public sealed class TelemetryIngestService(LineProtocolIngestor ingestor, TokenA
             throw new RpcException(new Status(StatusCode.ResourceExhausted, "write queue full: retry later"));
         }
 
-        var response = new WriteResponse { Sequence = request.Sequence };
+        var response = new WriteResponse();
         var failures = new List<IngestFailure>();
+        var lineToPoint = new List<int>();
         uint accepted = 0;
-        if (request.Points.Count > 0)
-        {
-            using var buffer = new PooledBuffer(request.Points.Count * 128);
-            using var writer = new LineProtocolWriter(buffer);
-            var lineToPoint = new int[request.Points.Count];
-            var lines = 0;
-            var invalid = 0;
-            for (var i = 0; i < request.Points.Count; i++)
-            {
-                var reason = Serialize(request.Points[i], writer);
-                if (reason is null)
-                {
-                    lineToPoint[lines++] = i;
-                }
-                else
-                {
-                    invalid++;
-                    response.Rejected.Add(new Rejection { Index = (uint)i, Reason = reason });
-                }
-            }
 
-            var result = ingestor.Ingest(buffer.WrittenSpan, Precision.Nanoseconds, failures, lineToPoint.AsSpan(0, lines));
+        // Line protocol of a point is about as long as its protobuf encoding; the buffer grows if not.
+        using var buffer = new PooledBuffer(Math.Max(1024, payload.Length + (payload.Length / 4)));
+        DecodedWriteRequest decoded;
+        using (var writer = new LineProtocolWriter(buffer))
+        {
+            try
+            {
+                decoded = decoder.Decode(payload, writer, lineToPoint, response.Rejected);
+            }
+            catch (ProtoWireException ex)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
+            }
+        }
+
+        response.Sequence = decoded.Sequence;
+        if (decoded.Points > 0)
+        {
+            var invalid = decoded.Points - lineToPoint.Count;
+            var result = ingestor.Ingest(buffer.WrittenSpan, Precision.Nanoseconds, failures, CollectionsMarshal.AsSpan(lineToPoint));
             metrics.PointsReceived.Add(invalid);
             metrics.PointsRejected.Add(invalid);
             accepted += (uint)result.Accepted;
@@ -86,17 +104,16 @@ public sealed class TelemetryIngestService(LineProtocolIngestor ingestor, TokenA
             }
         }
 
-        if (request.LineProtocol.Length > 0)
+        if (decoded.LineProtocolLength > 0)
         {
             failures.Clear();
-            var text = Encoding.UTF8.GetBytes(request.LineProtocol);
-            var result = ingestor.Ingest(text, Precision.Nanoseconds, failures);
+            var result = ingestor.Ingest(WriteRequestDecoder.LineProtocolBytes(payload, decoded), Precision.Nanoseconds, failures);
             accepted += (uint)result.Accepted;
             foreach (var f in failures)
             {
                 response.Rejected.Add(new Rejection
                 {
-                    Index = (uint)(request.Points.Count + f.Line - 1),
+                    Index = (uint)(decoded.Points + f.Line - 1),
                     Reason = $"line {f.Line} column {f.Column}: {f.Message}",
                 });
             }
@@ -104,101 +121,5 @@ public sealed class TelemetryIngestService(LineProtocolIngestor ingestor, TokenA
 
         response.Accepted = accepted;
         return response;
-    }
-
-    /// <summary>Writes one point as a line, or returns why it is invalid (nothing written then).</summary>
-    private string? Serialize(Point point, LineProtocolWriter writer)
-    {
-        if (point.Measurement.Length == 0)
-        {
-            return "measurement is empty";
-        }
-
-        if (point.Tags.Count > ingestor.Options.MaxTagsPerPoint)
-        {
-            return $"{point.Tags.Count} tags, over the limit of {ingestor.Options.MaxTagsPerPoint}";
-        }
-
-        var fieldCount = point.Fields.Count + point.IntFields.Count + point.StringFields.Count + point.BoolFields.Count;
-        if (fieldCount == 0)
-        {
-            return "point has no fields";
-        }
-
-        foreach (var (key, value) in point.Tags)
-        {
-            if (key.Length == 0)
-            {
-                return "a tag key is empty";
-            }
-
-            if (value.Length == 0)
-            {
-                return $"tag '{key}' has an empty value";
-            }
-        }
-
-        foreach (var (key, value) in point.Fields)
-        {
-            if (key.Length == 0)
-            {
-                return "a field key is empty";
-            }
-
-            if (!double.IsFinite(value))
-            {
-                return $"field '{key}' is {value}: NaN and infinities cannot be stored";
-            }
-        }
-
-        // Empty keys of the other field kinds, newlines and the like are refused by the writer itself (caught below).
-        try
-        {
-            Write(point, writer);
-            return null;
-        }
-        catch (ArgumentException ex)
-        {
-            // The writer refuses what line protocol cannot express (e.g. a newline in a tag value); the line is discarded whole.
-            writer.DiscardLine();
-            return ex.Message;
-        }
-    }
-
-    private static void Write(Point point, LineProtocolWriter writer)
-    {
-        writer.WriteMeasurement(point.Measurement);
-        // Tag order does not matter in line protocol (InfluxDB sorts, and series keys are built from sorted tags).
-        foreach (var (key, value) in point.Tags)
-        {
-            writer.WriteTag(key, value);
-        }
-
-        foreach (var (key, value) in point.Fields)
-        {
-            writer.WriteField(key, value);
-        }
-
-        foreach (var (key, value) in point.IntFields)
-        {
-            writer.WriteField(key, value);
-        }
-
-        foreach (var (key, value) in point.BoolFields)
-        {
-            writer.WriteField(key, value);
-        }
-
-        foreach (var (key, value) in point.StringFields)
-        {
-            writer.WriteStringField(key, value);
-        }
-
-        if (point.TimestampUnixNano != 0)
-        {
-            writer.WriteTimestamp(point.TimestampUnixNano);
-        }
-
-        writer.EndLine();
     }
 }

@@ -26,6 +26,11 @@ public sealed class LineProtocolWriter : IDisposable
 {
     private const int InitialCapacity = 512;
 
+    /// <summary>Fraction digits the fast float formatting handles (<see cref="TryFormatShortDecimal"/>).</summary>
+    private const int MaxFastFractionDigits = 6;
+
+    private static readonly double[] Pow10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6];
+
     // Characters the escapers prefix with a backslash, per context.
     private static readonly SearchValues<byte> MeasurementSpecials = SearchValues.Create(", "u8);
     private static readonly SearchValues<byte> KeySpecials = SearchValues.Create(",= "u8);
@@ -50,6 +55,13 @@ public sealed class LineProtocolWriter : IDisposable
         _output = output;
         _line = ArrayPool<byte>.Shared.Rent(InitialCapacity);
     }
+
+    /// <summary>
+    /// Set by a caller in this assembly that has already checked every UTF-8 span it passes (the gRPC decoder validates
+    /// each protobuf string as it reads it, as protobuf requires): the UTF-8 overloads then skip that second check.
+    /// The other checks (newline, trailing backslash, empty, leading '#') stay.
+    /// </summary>
+    internal bool Utf8Validated { get; set; }
 
     /// <summary>Bytes of the line being assembled (not yet in the output).</summary>
     public int PendingLength => _length;
@@ -171,6 +183,165 @@ public sealed class LineProtocolWriter : IDisposable
         _state = State.Fields;
     }
 
+    /// <summary>
+    /// Starts a line from a UTF-8 name: the same checks, messages and escaping as the UTF-16 overload, plus a refusal of
+    /// invalid UTF-8 (the counterpart of an unpaired surrogate), so gRPC ingest can copy protobuf strings unconverted.
+    /// </summary>
+    public void WriteMeasurement(ReadOnlySpan<byte> name)
+    {
+        Expect(_state == State.LineStart, "WriteMeasurement must start a line (call EndLine first).");
+        ValidateToken(name, nameof(name), "measurement");
+        if (name[0] == (byte)'#')
+        {
+            throw new ArgumentException("A measurement cannot start with '#' (the line would be read as a comment).", nameof(name));
+        }
+
+        AppendEscaped(name, MeasurementSpecials);
+        _state = State.Tags;
+    }
+
+    /// <summary>Adds a tag from UTF-8 key and value (same rules as the UTF-16 overload).</summary>
+    public void WriteTag(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        Expect(_state == State.Tags, "Tags go after the measurement and before the first field.");
+        ValidateToken(key, nameof(key), "tag key");
+        ValidateToken(value, nameof(value), "tag value");
+        AppendByte((byte)',');
+        AppendEscaped(key, KeySpecials);
+        AppendByte((byte)'=');
+        AppendEscaped(value, KeySpecials);
+    }
+
+    /// <summary>Adds a float field with a UTF-8 key (same rules as the UTF-16 overload).</summary>
+    public void WriteField(ReadOnlySpan<byte> key, double value)
+    {
+        if (!double.IsFinite(value))
+        {
+            throw new ArgumentException("Line protocol cannot carry NaN or infinity.", nameof(value));
+        }
+
+        BeginField(key);
+        EnsureCapacity(32);
+        Span<byte> destination = _line.AsSpan(_length);
+        if (!TryFormatShortDecimal(value, destination, out int written)
+            && !value.TryFormat(destination, out written, default, CultureInfo.InvariantCulture))
+        {
+            throw new InvalidOperationException("Float formatting failed.");
+        }
+
+        _length += written;
+        _state = State.Fields;
+    }
+
+    /// <summary>
+    /// The text <c>double.TryFormat</c> gives (shortest round-trip, invariant culture) for the common case of a decimal
+    /// with at most <see cref="MaxFastFractionDigits"/> fraction digits between 1e-4 and 1e15, several times faster;
+    /// false for anything else (the caller then formats the general way).
+    /// </summary>
+    /// <remarks>
+    /// For k = 0, 1, … the nearest integer m to |value|·10^k is tried: m / 10^k (exact operands, correctly rounded
+    /// division) equal to |value| means the decimal m·10^-k parses back to value, and the first k that works gives the
+    /// fewest digits. Below 1e15 the decimals 10^-k apart are wider apart than the doubles around value, so at most one
+    /// round-trips and the rounded product finds it: it is the shortest and closest text, the one the runtime prints. In
+    /// that range the runtime prints positional notation (its exponent form starts at 1e15 and below 1e-4).
+    /// </remarks>
+    private static bool TryFormatShortDecimal(double value, Span<byte> destination, out int written)
+    {
+        written = 0;
+        double magnitude = Math.Abs(value);
+        if (!(magnitude >= 1e-4 && magnitude < 1e15) || destination.Length < 24)
+        {
+            return false;
+        }
+
+        for (int k = 0; k <= MaxFastFractionDigits; k++)
+        {
+            // One rounding: the magnitude times an exact power of ten, never a product of products.
+            double scaled = magnitude * Pow10[k];
+            if (scaled >= 1e15)
+            {
+                return false;
+            }
+
+            double nearest = Math.Round(scaled);
+            if (nearest / Pow10[k] != magnitude)
+            {
+                continue;
+            }
+
+            ulong digits = (ulong)nearest;
+            ulong unit = (ulong)Pow10[k];
+            if (k > 0 && digits % 10 == 0)
+            {
+                return false; // cannot happen by the argument above; the general path is the safe answer if it does
+            }
+
+            int position = 0;
+            if (value < 0)
+            {
+                destination[position++] = (byte)'-';
+            }
+
+            Utf8Formatter.TryFormat(digits / unit, destination[position..], out int integerLength);
+            position += integerLength;
+            if (k > 0)
+            {
+                destination[position++] = (byte)'.';
+                ulong fraction = digits % unit;
+                for (int d = k - 1; d >= 0; d--)
+                {
+                    destination[position + d] = (byte)('0' + (int)(fraction % 10));
+                    fraction /= 10;
+                }
+
+                position += k;
+            }
+
+            written = position;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Adds a signed integer field (suffix <c>i</c>) with a UTF-8 key.</summary>
+    public void WriteField(ReadOnlySpan<byte> key, long value)
+    {
+        BeginField(key);
+        AppendInt64(value);
+        AppendByte((byte)'i');
+        _state = State.Fields;
+    }
+
+    /// <summary>Adds a boolean field (<c>true</c>/<c>false</c>) with a UTF-8 key.</summary>
+    public void WriteField(ReadOnlySpan<byte> key, bool value)
+    {
+        BeginField(key);
+        AppendBytes(value ? "true"u8 : "false"u8);
+        _state = State.Fields;
+    }
+
+    /// <summary>Adds a string field from UTF-8 key and value; <c>"</c> and <c>\</c> are escaped (same rules as the UTF-16 overload).</summary>
+    public void WriteStringField(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        // Same order of checks as the UTF-16 overload, so both give the same message for the same bad input.
+        if (value.Contains((byte)'\n'))
+        {
+            throw new ArgumentException("A newline cannot be written: the reader splits lines on every newline.", nameof(value));
+        }
+
+        if (!Utf8Validated && !Utf8.IsValid(value))
+        {
+            throw new ArgumentException("The text is not valid UTF-8.", nameof(value));
+        }
+
+        BeginField(key);
+        AppendByte((byte)'"');
+        AppendEscaped(value, StringSpecials);
+        AppendByte((byte)'"');
+        _state = State.Fields;
+    }
+
     /// <summary>Adds the timestamp in nanoseconds (write with precision <c>ns</c>).</summary>
     public void WriteTimestamp(long timestampNs)
     {
@@ -246,6 +417,68 @@ public sealed class LineProtocolWriter : IDisposable
         }
 
         return start;
+    }
+
+    // The UTF-8 members below validate everything before appending, so a refusal leaves the line untouched without
+    // the rollback the UTF-16 members need (their transcoding can fail half-way).
+    private void BeginField(ReadOnlySpan<byte> key)
+    {
+        Expect(_state is State.Tags or State.Fields, "Fields go after the measurement/tags and before the timestamp.");
+        ValidateToken(key, nameof(key), "field key");
+        AppendByte(_state == State.Tags ? (byte)' ' : (byte)',');
+        AppendEscaped(key, KeySpecials);
+        AppendByte((byte)'=');
+    }
+
+    /// <summary>The UTF-8 twin of the UTF-16 check: same order, same messages; then UTF-8 validity.</summary>
+    private void ValidateToken(ReadOnlySpan<byte> text, string parameter, string what)
+    {
+        if (text.IsEmpty)
+        {
+            throw new ArgumentException($"The {what} must not be empty.", parameter);
+        }
+
+        // In valid UTF-8 the bytes '\n' and '\\' only ever encode those characters (multi-byte sequences use bytes >= 0x80).
+        if (text.Contains((byte)'\n'))
+        {
+            throw new ArgumentException($"The {what} contains a newline, which line protocol cannot carry.", parameter);
+        }
+
+        if (text[^1] == (byte)'\\')
+        {
+            throw new ArgumentException($"The {what} ends with a backslash, which would escape the following separator.", parameter);
+        }
+
+        if (!Utf8Validated && !Utf8.IsValid(text))
+        {
+            throw new ArgumentException($"The {what} is not valid UTF-8.", parameter);
+        }
+    }
+
+    /// <summary>Copies already-validated UTF-8 with a backslash before each byte in <paramref name="specials"/>.</summary>
+    private void AppendEscaped(ReadOnlySpan<byte> utf8, SearchValues<byte> specials)
+    {
+        EnsureCapacity(2 * utf8.Length);
+        Span<byte> destination = _line.AsSpan(_length);
+        int write = 0;
+        while (true)
+        {
+            int special = utf8.IndexOfAny(specials);
+            if (special < 0)
+            {
+                utf8.CopyTo(destination[write..]);
+                write += utf8.Length;
+                break;
+            }
+
+            utf8[..special].CopyTo(destination[write..]);
+            write += special;
+            destination[write++] = (byte)'\\';
+            destination[write++] = utf8[special];
+            utf8 = utf8[(special + 1)..];
+        }
+
+        _length += write;
     }
 
     private static void ValidateToken(ReadOnlySpan<char> text, string parameter, string what, bool rejectTrailingBackslash)
