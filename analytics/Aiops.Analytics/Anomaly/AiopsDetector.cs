@@ -26,6 +26,9 @@ namespace Aiops.Analytics.Anomaly;
 /// <item>Alarm budget: every recent alert (score above 0.5, decayed with a memory of ≈ 5000 points) takes 0.005
 /// off the score, so a series that alerts every few hundred points (bursty counts) must beat its own habit to
 /// alert again while a quiet series loses nothing.</item>
+/// <item>Daily view (added to the raw surprise of step 2): the residual of the value from its hour-of-day profile
+/// (24 UTC-hour slots, 5 % per visit), √2·|r|/σ_r nats × 0.5, gated by the series' own daily R² (0 below 0.5,
+/// full above 0.8, off for the first 300 scored points), so it only speaks on strongly daily series.</item>
 /// </list>
 /// <para>Per point: O(bins) = O(1) time, no allocation. State: <see cref="SnapshotBytes"/> bytes.</para>
 /// </remarks>
