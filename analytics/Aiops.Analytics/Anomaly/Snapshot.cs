@@ -42,6 +42,12 @@ internal ref struct SnapshotWriter
         _position += 4;
     }
 
+    public void Half(Half v)
+    {
+        BinaryPrimitives.WriteHalfLittleEndian(_buffer[_position..], v);
+        _position += 2;
+    }
+
     public void Bytes(ReadOnlySpan<byte> v)
     {
         v.CopyTo(_buffer[_position..]);
@@ -72,6 +78,8 @@ internal ref struct SnapshotReader
     public double Double() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
 
     public float Float() => BinaryPrimitives.ReadSingleLittleEndian(Take(4));
+
+    public Half Half() => BinaryPrimitives.ReadHalfLittleEndian(Take(2));
 
     public void Bytes(Span<byte> destination) => Take(destination.Length).CopyTo(destination);
 

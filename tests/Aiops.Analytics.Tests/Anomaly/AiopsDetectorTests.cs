@@ -49,6 +49,60 @@ public class AiopsDetectorTests
         Assert.True(Math.Max(first, second) > 0.5, $"spike scores {first:F3}, {second:F3}");
     }
 
+    [Theory]
+    [InlineData(11)]
+    [InlineData(12)]
+    [InlineData(13)]
+    [InlineData(14)]
+    public void Update_DayWithoutItsDaytimeRise_CaughtByTheDailyView(int seed)
+    {
+        // Ten days of "high from 09:00 to 18:00, low otherwise", then a day that stays low: every value of that
+        // day is a usual value and every step a usual step; only the time of day makes it wrong.
+        var rng = new Random(seed);
+        var detector = DetectorFactory.Create();
+        double normalMax = 0, missingMax = 0;
+        for (int i = 0; i < 12 * 288; i++)
+        {
+            long t = Start + (i * FiveMinutes);
+            bool missingDay = i >= 10 * 288 && i < 11 * 288;
+            double value = (OfficeHours(t) && !missingDay ? 80 : 20) + Gaussian(rng);
+            double score = detector.Update(t, value);
+            if (missingDay)
+            {
+                missingMax = Math.Max(missingMax, score);
+            }
+            else if (i >= 5 * 288)
+            {
+                normalMax = Math.Max(normalMax, score);
+            }
+        }
+
+        // Without the daily view the missing day scores 0.00–0.59 on these seeds (below the ordinary days' maximum
+        // on three of them); with it 0.87–0.88.
+        Assert.True(missingMax > 0.7, $"day without its rise: max score {missingMax:F3}");
+        Assert.True(missingMax > normalMax + 0.2, $"day without its rise {missingMax:F3}, ordinary days {normalMax:F3}");
+    }
+
+    [Fact]
+    public void Update_NoisyDailyCycle_RarelyCrossesHalf()
+    {
+        // A strongly daily series turns the daily view on; its ordinary days must stay quiet.
+        var rng = new Random(12);
+        var detector = DetectorFactory.Create();
+        int high = 0, scored = 0;
+        for (int i = 0; i < 30 * 288; i++)
+        {
+            double s = detector.Update(Start + (i * FiveMinutes), Daily(i) + (3 * Gaussian(rng)));
+            if (i >= 2 * 288)
+            {
+                scored++;
+                high += s > 0.5 ? 1 : 0;
+            }
+        }
+
+        Assert.True(high * 400 < scored, $"{high} of {scored} points above 0.5");
+    }
+
     [Fact]
     public void Update_SeriesThatAlertsOften_ScoresTheSameSpikeLower()
     {
@@ -256,6 +310,27 @@ public class AiopsDetectorTests
     }
 
     [Fact]
+    public void Restore_InfiniteHourOfDayProfile_ThrowsFormatException()
+    {
+        var detector = DetectorFactory.Create();
+        for (int i = 0; i < 500; i++)
+        {
+            detector.Update(Start + (i * FiveMinutes), Daily(i));
+        }
+
+        var buffer = new ArrayBufferWriter<byte>();
+        detector.WriteState(buffer);
+        byte[] corrupt = buffer.WrittenSpan.ToArray();
+        // The profile's 24 halves precede the last three floats; overwrite the first with +∞ (0x7C00).
+        int profile = corrupt.Length - 12 - 48;
+        corrupt[profile] = 0x00;
+        corrupt[profile + 1] = 0x7C;
+
+        var ex = Assert.Throws<FormatException>(() => DetectorFactory.Restore("aiops", corrupt));
+        Assert.Contains("profile", ex.Message);
+    }
+
+    [Fact]
     public void Restore_TruncatedSnapshot_ThrowsFormatException()
     {
         var detector = DetectorFactory.Create();
@@ -269,6 +344,12 @@ public class AiopsDetectorTests
 
         Assert.Throws<FormatException>(() => DetectorFactory.Restore("aiops", buffer.WrittenSpan[..^10]));
         Assert.Throws<FormatException>(() => DetectorFactory.Restore("aiops", ReadOnlySpan<byte>.Empty));
+    }
+
+    private static bool OfficeHours(long timestampUnixMs)
+    {
+        long hour = timestampUnixMs / 3_600_000 % 24;
+        return hour >= 9 && hour < 18;
     }
 
     private static double Daily(int i) => 50 + (20 * Math.Sin(2 * Math.PI * i / 288.0));
