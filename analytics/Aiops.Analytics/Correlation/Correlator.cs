@@ -258,7 +258,7 @@ public sealed class Correlator
         // 3. Reopen a recently resolved incident of this CI (flapping).
         var reopened = false;
         if (bestScore < 1000 && _recentlyResolvedByCi.TryGetValue(node, out var old)
-            && old.MergedInto is null && old.ResolvedAt is { } ra && t - ra <= _options.FlapWindow && bestScore < 500
+            && old.MergedInto is null && old.ResolvedAt is not null && t - old.ActiveUntil <= _options.FlapWindow && bestScore < 500
             // Only a CI that explains most of the old incident (its root flapping) reopens it; a former
             // victim reporting again after the incident resolved is more likely a new, independent problem
             // (while the incident is still active, victims rejoin it: rule 1).
