@@ -248,6 +248,11 @@ public sealed class Correlator
                 if (i.TopReporter >= 0 && i.TopReporter != a
                     && i.RecentCoverage(i.TopReporter, t) >= _options.FragmentCoverage
                     && !(depths[k] == 1 && !IsContainer(a) && t - i.CoverFirst[a] <= _options.PropagationWindow && IsDirectChild(i.TopReporter, a) && ShareOfChildrenFailing(a, i, null, node) >= SilentParentShare)) continue;
+                // Only a cascade's root may be silent. An incident whose members all sit under a silent CI h
+                // below a, with h quiet for longer than one propagation window after their first symptoms, has
+                // h as its own (silent) root: had a failed, h would have failed on the way and reported. A new
+                // symptom elsewhere under a is then another fault, not a sibling.
+                if (HasSilentHeadBelow(i, a, t)) continue;
                 // Hop by hop again: a silent ancestor explains a CI one or two hops under it (the CI in between
                 // may report late); deeper, with everything in between quiet, only a storm-sized share does.
                 if ((depths[k] <= 2 && siblingCoincidence <= _options.CoincidenceLimit) || share >= _options.StormShare)
@@ -467,6 +472,19 @@ public sealed class Correlator
             if (c == extra || i.Members.ContainsKey(c) || (fragments is not null && fragments.Exists(f => f.Members.ContainsKey(c)))) failing++;
         }
         return failing < 2 || total == 0 ? 0 : (double)failing / total;
+    }
+
+    /// <summary>Whether the incident's root-like CI (<see cref="Incident.RootLike"/>) is silent, sits strictly
+    /// under <paramref name="a"/>, covers at least two members and stayed quiet for more than
+    /// <see cref="CorrelatorOptions.PropagationWindow"/> after the first symptom under it: an inferred root of
+    /// the incident's own.</summary>
+    private bool HasSilentHeadBelow(Incident i, int a, DateTimeOffset t)
+    {
+        var h = i.RootLike(_options.FragmentCoverage);
+        if (h < 0 || h == a || h >= _graph.Count || i.Members.ContainsKey(h) || i.Cover[h] < 2) return false;
+        if (t - i.CoverFirst[h] <= _options.PropagationWindow) return false;
+        foreach (var x in _graph.AncestorsOf(h)) if (x == a) return true;
+        return false;
     }
 
     private bool IsDirectChild(int node, int parent)
