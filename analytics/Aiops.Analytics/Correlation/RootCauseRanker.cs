@@ -39,8 +39,32 @@ internal static class RootCauseRanker
             scored.Add(new RootCandidate(incident.CiId(node), score, coverage, reported));
         }
         scored.Sort((a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : string.CompareOrdinal(a.Ci, b.Ci));
+        if (scored.Count > 1) PreferSilentHeadBelow(scored, incident, graph, m);
         if (scored.Count > 1) DemoteRedundantAncestors(scored, incident, graph, m);
         return scored.Count > max ? scored.GetRange(0, max) : scored;
+    }
+
+    /// <summary>
+    /// Only a cascade's root may be silent: a failure reaches its dependents through CIs that fail, and
+    /// report, on the way. When the top candidate reaches (almost) all the members it explains, itself
+    /// apart, through one silent CI below it, that silent CI would have to be a quiet intermediate of its
+    /// cascade; it is the better root (a noise event on the core switch during a silent array's cascade).
+    /// The best-scored such CI moves to the top. Tolerance: one member, or 5 % of them.
+    /// </summary>
+    private static void PreferSilentHeadBelow(List<RootCandidate> scored, Incident incident, CmdbGraph graph, int members)
+    {
+        if (!graph.TryGetIndex(scored[0].Ci, out var top)) return;
+        var explained = incident.Cover[top] - (incident.Members.ContainsKey(top) ? 1 : 0);
+        var tolerance = Math.Max(1, 0.05 * members);
+        for (var j = 1; j < scored.Count; j++)
+        {
+            if (scored[j].Reported || !graph.TryGetIndex(scored[j].Ci, out var d) || explained - incident.Cover[d] >= tolerance) continue;
+            if (!graph.AncestorsOf(d).Contains(top)) continue;
+            var c = scored[j];
+            scored.RemoveAt(j);
+            scored.Insert(0, c);
+            return;
+        }
     }
 
     /// <summary>
