@@ -34,7 +34,9 @@ internal static class RootCauseRanker
                 var after = incident.CoverFirst.TryGetValue(node, out var under) ? (member!.FirstAt - under).TotalSeconds : 0;
                 var causal = Math.Exp(-Math.Max(0, after - 60) / 120);
                 var lag = Math.Max(0, (member!.FirstAt - opened).TotalMinutes);
-                score += causal * (0.5 + (member.Down ? 0.3 : 0) + 0.2 * member.MaxScore + 0.5 * Math.Exp(-lag / 2));
+                // Its own report is evidence for the part of the incident it explains: a VM that explains two
+                // of three symptoms does not outrank the silent hypervisor that explains all three.
+                score += coverage * causal * (0.5 + (member.Down ? 0.3 : 0) + 0.2 * member.MaxScore + 0.5 * Math.Exp(-lag / 2));
             }
             scored.Add(new RootCandidate(incident.CiId(node), score, coverage, reported));
         }
