@@ -156,7 +156,7 @@ public sealed class Correlator
         ArgumentNullException.ThrowIfNull(evt);
         _start ??= evt.Time;
         // Late events are accepted; the clock only moves forward so incidents never un-resolve by time.
-        if (evt.Time > _now) { _now = evt.Time; ResolveQuiet(); }
+        if (evt.Time > _now) { _now = evt.Time; ResolveQuiet(); ExpireVirtualParents(); }
         var node = NodeOf(evt.Ci);
         var ancestors = Lineage(node, out var depths);
         var t = evt.Time;
@@ -368,7 +368,7 @@ public sealed class Correlator
     /// <summary>Resolves every incident whose quiet gap has passed by <paramref name="now"/> (event time).</summary>
     public void AdvanceTo(DateTimeOffset now)
     {
-        if (now > _now) { _now = now; ResolveQuiet(); }
+        if (now > _now) { _now = now; ResolveQuiet(); ExpireVirtualParents(); }
     }
 
     /// <summary>
@@ -687,7 +687,23 @@ public sealed class Correlator
     /// <summary>Parents inferred for CIs that lost an upstream relation (CI → the CI of the missing parent's
     /// type it was linked to). They stand in for the lost relation from then on, so the rest of the cascade
     /// under that CI, and the root ranking, see the inferred root above it.</summary>
+    /// <remarks>A link is one co-occurrence, not a fact: it holds for <see cref="CorrelatorOptions.FlapWindow"/>
+    /// after it was made (the cascade and its flaps), then expires, so the same CI failing later with its real,
+    /// unrecorded parent is not pulled under the parent of an old, unrelated fault.</remarks>
     private readonly Dictionary<int, int> _virtualParent = [];
+    private readonly Dictionary<int, DateTimeOffset> _virtualParentUntil = [];
+    private DateTimeOffset _nextVirtualExpiry = DateTimeOffset.MaxValue;
+
+    private void ExpireVirtualParents()
+    {
+        if (_now <= _nextVirtualExpiry) return;
+        _nextVirtualExpiry = DateTimeOffset.MaxValue;
+        foreach (var (node, until) in _virtualParentUntil.ToList())
+        {
+            if (until < _now) { _virtualParent.Remove(node); _virtualParentUntil.Remove(node); _lineage.Clear(); }
+            else if (until < _nextVirtualExpiry) _nextVirtualExpiry = until;
+        }
+    }
     private readonly Dictionary<int, (int[] Ancestors, byte[] Depths)> _lineage = [];
 
     private void LinkLostParent(int node, int parent)
@@ -695,6 +711,9 @@ public sealed class Correlator
         if (node < _graph.Count && parent >= 0 && parent < _graph.Count && parent != node && !IsContainer(parent))
         {
             _virtualParent[node] = parent;
+            var until = _now + _options.FlapWindow;
+            _virtualParentUntil[node] = until;
+            if (until < _nextVirtualExpiry) _nextVirtualExpiry = until;
             _lineage.Clear();
         }
     }
