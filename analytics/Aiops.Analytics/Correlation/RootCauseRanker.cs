@@ -35,8 +35,14 @@ internal static class RootCauseRanker
                 var causal = Math.Exp(-Math.Max(0, after - 60) / 120);
                 var lag = Math.Max(0, (member!.FirstAt - opened).TotalMinutes);
                 // Its own report is evidence for the part of the incident it explains: a VM that explains two
-                // of three symptoms does not outrank the silent hypervisor that explains all three.
-                score += coverage * causal * (0.5 + (member.Down ? 0.3 : 0) + 0.2 * member.MaxScore + 0.5 * Math.Exp(-lag / 2));
+                // of three symptoms does not outrank the silent hypervisor that explains all three. Members
+                // upstream of it that reported after it (a parent's late report) are not symptoms it had to explain.
+                var lateAbove = 0;
+                if (node < graph.Count)
+                    foreach (var a in graph.AncestorsOf(node))
+                        if (incident.Members.TryGetValue(a, out var am) && am.FirstAt > member!.FirstAt) lateAbove++;
+                var explains = Math.Min(1, (double)k / Math.Max(1, m - lateAbove));
+                score += explains * causal * (0.5 + (member!.Down ? 0.3 : 0) + 0.2 * member.MaxScore + 0.5 * Math.Exp(-lag / 2));
             }
             scored.Add(new RootCandidate(incident.CiId(node), score, coverage, reported));
         }
