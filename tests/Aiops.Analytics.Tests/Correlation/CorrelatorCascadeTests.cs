@@ -136,4 +136,70 @@ public class CorrelatorCascadeTests
         var inc = Live(c).Single(i => i.EventIds.Count >= 3);
         Assert.Equal("vm3-1", inc.RankRootCauses()[0].Ci);
     }
+
+    [Fact]
+    public void Add_LoneEventOnTheRootBetweenTwoFaults_DoesNotChainTheFlapWindow()
+    {
+        // A fault on hv1, one noise event on hv1 50 min later (it reopens the resolved incident: within the flap
+        // window), and a new fault on hv1 55 min after that noise: 105 min after the first fault's last burst,
+        // so it is a fault of its own; the lone event must not extend the flap window.
+        var first = new[] { Ev("hv1", 0, EventKind.Down), Ev("vm1-1", 10, EventKind.Down), Ev("vm1-2", 20, EventKind.Down) };
+        var noise = Ev("hv1", 50 * 60, score: 0.5);
+        var second = new[] { Ev("hv1", 105 * 60, EventKind.Down), Ev("vm1-1", 105 * 60 + 10, EventKind.Down) };
+        var c = new Correlator(Graph());
+        var a = first.Select(c.Add).ToList();
+        var n = c.Add(noise);
+        var b = second.Select(c.Add).ToList();
+        Assert.True(n.Reopened);
+        Assert.True(b[0].Opened);
+        Assert.NotEqual(a[0].IncidentId, b[0].IncidentId);
+        Assert.Equal(b[0].IncidentId, b[1].IncidentId);
+    }
+
+    [Fact]
+    public void Add_SiblingHypervisorMinutesIntoASilentHypervisorsCascade_OwnIncident()
+    {
+        // hv1 is silent while its three VMs fail: hv1 is that cascade's root. Had tor1 failed, hv1 would have
+        // failed on the way and reported, so hv2 reporting five minutes later is another fault.
+        var c = Run(Graph(), [Ev("vm1-1", 0), Ev("vm1-2", 10), Ev("vm1-3", 20), Ev("hv2", 5 * 60, score: 0.9)]);
+        Assert.Equal(2, Live(c).Count);
+        Assert.Contains(Live(c), i => i.RankRootCauses()[0].Ci == "hv1");
+    }
+
+    [Fact]
+    public void RankRootCauses_TwoVmsOfASilentHypervisor_HypervisorRanksFirst()
+    {
+        // vm1-2 explains itself and its service, vm1-3 only itself: the silent hv1 explains all three.
+        var c = Run(Graph(), [Ev("vm1-2", 0), Ev("svc1-2", 20), Ev("vm1-3", 40)]);
+        var ranked = Assert.Single(Live(c)).RankRootCauses();
+        Assert.Equal("hv1", ranked[0].Ci);
+        Assert.False(ranked[0].Reported);
+    }
+
+    [Fact]
+    public void RankRootCauses_AnomalyOnTheCoreDuringASilentSwitchsCascade_SilentSwitchRanksFirst()
+    {
+        // tor1 is silent; a core anomaly arrives during its cascade. The core explains one member more (itself),
+        // but every other member hangs on it through the silent tor1, which would have to be a quiet
+        // intermediate: tor1 is the root.
+        var c = Run(Graph(), [Ev("hv1", 0, EventKind.Down), Ev("hv2", 5, EventKind.Down), Ev("vm1-1", 15, EventKind.Down),
+            Ev("vm2-2", 20, EventKind.Down), Ev("core", 30, score: 0.9)]);
+        var inc = Assert.Single(Live(c));
+        Assert.Contains("core", inc.MemberCis);
+        Assert.Equal("tor1", inc.RankRootCauses()[0].Ci);
+    }
+
+    [Fact]
+    public void RankRootCauses_CiLinkedThroughALostRelationHoursAgo_CountsUnderItsNewParent()
+    {
+        // vm-lost was linked to hv during hv's cascade. Three hours later it fails with hv-b: the old link has
+        // expired, so hv-b explains every member of the new incident.
+        var c = Run(LostRelationEstate(), [Ev("hv", 0, EventKind.Down), Ev("vm1", 10, EventKind.Down), Ev("vm-lost", 40, EventKind.Down),
+            Ev("hv-b", 3 * 3600, EventKind.Down), Ev("vm11", 3 * 3600 + 10, EventKind.Down), Ev("vm-lost", 3 * 3600 + 40, EventKind.Down)]);
+        var inc = Live(c).Single(i => i.MemberCis.Contains("hv-b"));
+        Assert.Contains("vm-lost", inc.MemberCis);
+        var top = inc.RankRootCauses()[0];
+        Assert.Equal("hv-b", top.Ci);
+        Assert.Equal(1.0, top.Coverage, 6);
+    }
 }
