@@ -111,7 +111,10 @@ public sealed class Correlator
         if (best is not null) offer(best, via);
     }
 
-    private (Incident? Incident, int Via) FindLostParent(int node, DateTimeOffset t, Incident? exclude)
+    /// <param name="onset">For a fragment's head: its first symptom. The parent's failure must then have begun
+    /// within the window before it, or at most <see cref="CorrelatorOptions.MinOnsetSpan"/> after it (detection
+    /// jitter): a cause precedes its effects.</param>
+    private (Incident? Incident, int Via) FindLostParent(int node, DateTimeOffset t, Incident? exclude, DateTimeOffset? onset = null)
     {
         if (node >= _graph.Count || _wantedParentTypes[node] is not { } wanted) return (null, -1);
         var window = _options.OrphanWindow * 2;
@@ -132,6 +135,7 @@ public sealed class Correlator
                 var reported = i.Members.TryGetValue(c, out var m) && t - m.LastAt <= window;
                 var first = reported ? m!.LastAt : firstUnder;
                 if (t - first > window || first > t) continue;
+                if (onset is { } o && (o - first > window || first - o > _options.MinOnsetSpan)) continue;
                 if (!reported && i.RecentCover(c, t) < 2) continue;
                 if (best is not null && (bestKey.Reported && !reported || (bestKey.Reported == reported && first <= bestKey.At))) continue;
                 best = i; bestKey = (reported, first); via = c;
@@ -331,13 +335,17 @@ public sealed class Correlator
         var merged = MergeFragments(best, node, ancestors, lambda, out var mergedVia);
         // A fragment headed by a CI that lost an upstream relation (a hypervisor without its switch, its VMs
         // under it) folds into the cascade where a CI of the missing parent's type just began failing.
-        if (merged.Count == 0 && node < _graph.Count && _wantedParentTypes[node] is not null && best.RootLike(_options.FragmentCoverage) == node
-            && t - best.OpenedAt <= _options.OrphanWindow * 2)
+        // The head is checked at every event of the young fragment, not only its own: the parent often reports
+        // seconds after the head's first symptom (a service that lost its database relation reports just before
+        // the database does), and the next event in the fragment may be a dependent of the head.
+        var fragmentHead = best.RootLike(_options.FragmentCoverage);
+        if (merged.Count == 0 && fragmentHead >= 0 && fragmentHead < _graph.Count && _wantedParentTypes[fragmentHead] is not null
+            && best.Members.ContainsKey(fragmentHead) && t - best.OpenedAt <= _options.OrphanWindow * 2)
         {
-            var (host, via) = FindLostParent(node, t, best);
+            var (host, via) = FindLostParent(fragmentHead, t, best, best.Members[fragmentHead].FirstAt);
             if (host is not null)
             {
-                LinkLostParent(node, via);
+                LinkLostParent(fragmentHead, via);
                 Fold(best, host);
                 merged = [best.Id];
                 mergedVia = via;
