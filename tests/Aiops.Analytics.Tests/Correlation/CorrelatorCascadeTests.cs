@@ -202,4 +202,36 @@ public class CorrelatorCascadeTests
         Assert.Equal("hv-b", top.Ci);
         Assert.Equal(1.0, top.Coverage, 6);
     }
+
+    /// <summary>A database with eleven services depending on it; svc-lost lost that relation in the export and
+    /// has a load balancer over it.</summary>
+    private static CmdbGraph LostDependencyEstate()
+    {
+        var cis = new List<ConfigurationItem> { new("db", "database", "db"), new("svc-lost", "service", "svc-lost"), new("lb", "load-balancer", "lb") };
+        var rels = new List<CmdbRelation> { new("lb", "svc-lost", RelationType.DependsOn) };
+        for (var i = 1; i <= 11; i++)
+        {
+            cis.Add(new ConfigurationItem($"svc{i}", "service", $"svc{i}"));
+            rels.Add(new CmdbRelation($"svc{i}", "db", RelationType.DependsOn));
+        }
+        return new CmdbGraph(new CmdbDocument(cis, rels));
+    }
+
+    [Fact]
+    public void Add_HeadThatLostItsRelationReportsJustBeforeItsParent_FragmentFoldsAtItsNextEvent()
+    {
+        // svc-lost reports 3 s before the database (nothing to join yet); when the load balancer over it
+        // reports, the fragment headed by svc-lost folds into the database's incident.
+        var c = Run(LostDependencyEstate(), [Ev("svc-lost", 0), Ev("db", 3, score: 0.95), Ev("svc1", 10), Ev("lb", 30)]);
+        var inc = Assert.Single(Live(c));
+        Assert.Equal("db", inc.RankRootCauses()[0].Ci);
+    }
+
+    [Fact]
+    public void Add_HeadThatLostItsRelationFailedMinutesBeforeTheParentType_StaysApart()
+    {
+        // The database fails two minutes after svc-lost: a cause precedes its effects, so no fold.
+        var c = Run(LostDependencyEstate(), [Ev("svc-lost", 0), Ev("db", 120, score: 0.95), Ev("svc1", 130), Ev("lb", 140)]);
+        Assert.Equal(2, Live(c).Count);
+    }
 }
