@@ -439,6 +439,12 @@ public sealed class Correlator
                 && !(!IsContainer(via) && last - first <= _options.PropagationWindow && IsDirectChild(target.TopReporter, via) && fragments.All(f => IsDirectChild(f.TopReporter, via))
                      && ShareOfChildrenFailing(via, target, fragments, -1) >= SilentParentShare))
                 significant = false;
+            // A silent CI's failure reaches its direct dependents within about one hop. Onsets spread over more
+            // than a propagation window with only a few of them failing are faults of their own that met under
+            // a big shared CI (a switch fault and an array's storm minutes later under the core switch).
+            if (significant && !reporting && last - first > _options.PropagationWindow
+                && ShareOfChildrenFailing(via, target, fragments, -1) < SilentParentShare)
+                significant = false;
             if (!significant) continue;
             mergedVia = via;
             foreach (var f in fragments)

@@ -234,4 +234,42 @@ public class CorrelatorCascadeTests
         var c = Run(LostDependencyEstate(), [Ev("svc-lost", 0), Ev("db", 120, score: 0.95), Ev("svc1", 130), Ev("lb", 140)]);
         Assert.Equal(2, Live(c).Count);
     }
+
+    /// <summary>A core switch with ten ToR switches, two hypervisors per ToR and two VMs per hypervisor.</summary>
+    private static CmdbGraph WideCoreEstate()
+    {
+        var cis = new List<ConfigurationItem> { new("core", "network-switch", "core") };
+        var rels = new List<CmdbRelation>();
+        foreach (var r in "abcdefghij")
+        {
+            cis.Add(new ConfigurationItem($"tor-{r}", "network-switch", $"tor-{r}"));
+            rels.Add(new CmdbRelation($"tor-{r}", "core", RelationType.ConnectsTo));
+            for (var h = 1; h <= 2; h++)
+            {
+                var hv = $"hv-{r}{h}";
+                cis.Add(new ConfigurationItem(hv, "hypervisor", hv));
+                rels.Add(new CmdbRelation(hv, $"tor-{r}", RelationType.ConnectsTo));
+                for (var v = 1; v <= 2; v++)
+                {
+                    cis.Add(new ConfigurationItem($"vm-{r}{h}-{v}", "host", $"vm-{r}{h}-{v}"));
+                    rels.Add(new CmdbRelation($"vm-{r}{h}-{v}", hv, RelationType.RunsOn));
+                }
+            }
+        }
+        return new CmdbGraph(new CmdbDocument(cis, rels));
+    }
+
+    [Fact]
+    public void Add_SwitchFaultThenTwoMoreFourMinutesLaterUnderASilentCore_NotFoldedIntoOneStorm()
+    {
+        // tor-a fails; four minutes later tor-b and tor-c fail. A silent core failure would have reached most
+        // of its ten switches within about one hop; three of ten, minutes apart, are faults of their own.
+        var c = Run(WideCoreEstate(), [
+            Ev("tor-a", 0, EventKind.Down), Ev("hv-a1", 5, EventKind.Down), Ev("vm-a1-1", 10, EventKind.Down), Ev("hv-a2", 15, EventKind.Down),
+            Ev("tor-b", 240, EventKind.Down), Ev("hv-b1", 245, EventKind.Down), Ev("vm-b1-1", 247, EventKind.Down),
+            Ev("tor-c", 250, EventKind.Down), Ev("hv-c1", 255, EventKind.Down), Ev("vm-c1-1", 257, EventKind.Down)]);
+        var first = Live(c).Single(i => i.MemberCis.Contains("tor-a"));
+        Assert.DoesNotContain("tor-b", first.MemberCis);
+        Assert.DoesNotContain("tor-c", first.MemberCis);
+    }
 }
