@@ -5,7 +5,8 @@ namespace Aiops.Analytics.Correlation;
 /// <summary>
 /// Scores root-cause candidates of an incident. A candidate r covers k of the incident's M member CIs
 /// (r itself or CIs depending on it) out of the N CIs of its dependency closure:
-/// <c>score = 4·k/M + 2·(k/M)·(k/N) + prior(type) + reported bonus (0.5, +0.3 if down, +0.2·max score) + onset bonus (≤0.5)</c>.
+/// <c>score = 4·k/M + 2·(k/M)·(k/N) + prior(type) + share explained × causality × (reported bonus (0.5, +0.3 if down, +0.2·max score) + onset bonus (≤0.5))</c>.
+/// A top candidate that reaches its members through one silent CI below it yields to that CI (only a cascade's root may be silent).
 /// Coverage puts upstream CIs that explain every symptom first; specificity (k/N) prefers the smallest
 /// such CI over its own ancestors (a hypervisor over its rack and site), which is also how a silent
 /// root is inferred; the reported and onset bonuses favour the CI that failed first and hardest.
