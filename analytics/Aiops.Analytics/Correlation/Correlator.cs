@@ -111,7 +111,10 @@ public sealed class Correlator
         if (best is not null) offer(best, via);
     }
 
-    private (Incident? Incident, int Via) FindLostParent(int node, DateTimeOffset t, Incident? exclude)
+    /// <param name="onset">For a fragment's head: its first symptom. The parent's failure must then have begun
+    /// within the window before it, or at most <see cref="CorrelatorOptions.MinOnsetSpan"/> after it (detection
+    /// jitter): a cause precedes its effects.</param>
+    private (Incident? Incident, int Via) FindLostParent(int node, DateTimeOffset t, Incident? exclude, DateTimeOffset? onset = null)
     {
         if (node >= _graph.Count || _wantedParentTypes[node] is not { } wanted) return (null, -1);
         var window = _options.OrphanWindow * 2;
@@ -132,6 +135,7 @@ public sealed class Correlator
                 var reported = i.Members.TryGetValue(c, out var m) && t - m.LastAt <= window;
                 var first = reported ? m!.LastAt : firstUnder;
                 if (t - first > window || first > t) continue;
+                if (onset is { } o && (o - first > window || first - o > _options.MinOnsetSpan)) continue;
                 if (!reported && i.RecentCover(c, t) < 2) continue;
                 if (best is not null && (bestKey.Reported && !reported || (bestKey.Reported == reported && first <= bestKey.At))) continue;
                 best = i; bestKey = (reported, first); via = c;
@@ -156,7 +160,7 @@ public sealed class Correlator
         ArgumentNullException.ThrowIfNull(evt);
         _start ??= evt.Time;
         // Late events are accepted; the clock only moves forward so incidents never un-resolve by time.
-        if (evt.Time > _now) { _now = evt.Time; ResolveQuiet(); }
+        if (evt.Time > _now) { _now = evt.Time; ResolveQuiet(); ExpireVirtualParents(); }
         var node = NodeOf(evt.Ci);
         var ancestors = Lineage(node, out var depths);
         var t = evt.Time;
@@ -248,6 +252,11 @@ public sealed class Correlator
                 if (i.TopReporter >= 0 && i.TopReporter != a
                     && i.RecentCoverage(i.TopReporter, t) >= _options.FragmentCoverage
                     && !(depths[k] == 1 && !IsContainer(a) && t - i.CoverFirst[a] <= _options.PropagationWindow && IsDirectChild(i.TopReporter, a) && ShareOfChildrenFailing(a, i, null, node) >= SilentParentShare)) continue;
+                // Only a cascade's root may be silent. An incident whose members all sit under a silent CI h
+                // below a, with h quiet for longer than one propagation window after their first symptoms, has
+                // h as its own (silent) root: had a failed, h would have failed on the way and reported. A new
+                // symptom elsewhere under a is then another fault, not a sibling.
+                if (HasSilentHeadBelow(i, a, t)) continue;
                 // Hop by hop again: a silent ancestor explains a CI one or two hops under it (the CI in between
                 // may report late); deeper, with everything in between quiet, only a storm-sized share does.
                 if ((depths[k] <= 2 && siblingCoincidence <= _options.CoincidenceLimit) || share >= _options.StormShare)
@@ -258,7 +267,7 @@ public sealed class Correlator
         // 3. Reopen a recently resolved incident of this CI (flapping).
         var reopened = false;
         if (bestScore < 1000 && _recentlyResolvedByCi.TryGetValue(node, out var old)
-            && old.MergedInto is null && old.ResolvedAt is { } ra && t - ra <= _options.FlapWindow && bestScore < 500
+            && old.MergedInto is null && old.ResolvedAt is not null && t - old.ActiveUntil <= _options.FlapWindow && bestScore < 500
             // Only a CI that explains most of the old incident (its root flapping) reopens it; a former
             // victim reporting again after the incident resolved is more likely a new, independent problem
             // (while the incident is still active, victims rejoin it: rule 1).
@@ -326,13 +335,17 @@ public sealed class Correlator
         var merged = MergeFragments(best, node, ancestors, lambda, out var mergedVia);
         // A fragment headed by a CI that lost an upstream relation (a hypervisor without its switch, its VMs
         // under it) folds into the cascade where a CI of the missing parent's type just began failing.
-        if (merged.Count == 0 && node < _graph.Count && _wantedParentTypes[node] is not null && best.RootLike(_options.FragmentCoverage) == node
-            && t - best.OpenedAt <= _options.OrphanWindow * 2)
+        // The head is checked at every event of the young fragment, not only its own: the parent often reports
+        // seconds after the head's first symptom (a service that lost its database relation reports just before
+        // the database does), and the next event in the fragment may be a dependent of the head.
+        var fragmentHead = best.RootLike(_options.FragmentCoverage);
+        if (merged.Count == 0 && fragmentHead >= 0 && fragmentHead < _graph.Count && _wantedParentTypes[fragmentHead] is not null
+            && best.Members.ContainsKey(fragmentHead) && t - best.OpenedAt <= _options.OrphanWindow * 2)
         {
-            var (host, via) = FindLostParent(node, t, best);
+            var (host, via) = FindLostParent(fragmentHead, t, best, best.Members[fragmentHead].FirstAt);
             if (host is not null)
             {
-                LinkLostParent(node, via);
+                LinkLostParent(fragmentHead, via);
                 Fold(best, host);
                 merged = [best.Id];
                 mergedVia = via;
@@ -363,7 +376,7 @@ public sealed class Correlator
     /// <summary>Resolves every incident whose quiet gap has passed by <paramref name="now"/> (event time).</summary>
     public void AdvanceTo(DateTimeOffset now)
     {
-        if (now > _now) { _now = now; ResolveQuiet(); }
+        if (now > _now) { _now = now; ResolveQuiet(); ExpireVirtualParents(); }
     }
 
     /// <summary>
@@ -426,6 +439,12 @@ public sealed class Correlator
                 && !(!IsContainer(via) && last - first <= _options.PropagationWindow && IsDirectChild(target.TopReporter, via) && fragments.All(f => IsDirectChild(f.TopReporter, via))
                      && ShareOfChildrenFailing(via, target, fragments, -1) >= SilentParentShare))
                 significant = false;
+            // A silent CI's failure reaches its direct dependents within about one hop. Onsets spread over more
+            // than a propagation window with only a few of them failing are faults of their own that met under
+            // a big shared CI (a switch fault and an array's storm minutes later under the core switch).
+            if (significant && !reporting && last - first > _options.PropagationWindow
+                && ShareOfChildrenFailing(via, target, fragments, -1) < SilentParentShare)
+                significant = false;
             if (!significant) continue;
             mergedVia = via;
             foreach (var f in fragments)
@@ -467,6 +486,19 @@ public sealed class Correlator
             if (c == extra || i.Members.ContainsKey(c) || (fragments is not null && fragments.Exists(f => f.Members.ContainsKey(c)))) failing++;
         }
         return failing < 2 || total == 0 ? 0 : (double)failing / total;
+    }
+
+    /// <summary>Whether the incident's root-like CI (<see cref="Incident.RootLike"/>) is silent, sits strictly
+    /// under <paramref name="a"/>, covers at least two members and stayed quiet for more than
+    /// <see cref="CorrelatorOptions.PropagationWindow"/> after the first symptom under it: an inferred root of
+    /// the incident's own.</summary>
+    private bool HasSilentHeadBelow(Incident i, int a, DateTimeOffset t)
+    {
+        var h = i.RootLike(_options.FragmentCoverage);
+        if (h < 0 || h == a || h >= _graph.Count || i.Members.ContainsKey(h) || i.Cover[h] < 2) return false;
+        if (t - i.CoverFirst[h] <= _options.PropagationWindow) return false;
+        foreach (var x in _graph.AncestorsOf(h)) if (x == a) return true;
+        return false;
     }
 
     private bool IsDirectChild(int node, int parent)
@@ -669,7 +701,23 @@ public sealed class Correlator
     /// <summary>Parents inferred for CIs that lost an upstream relation (CI → the CI of the missing parent's
     /// type it was linked to). They stand in for the lost relation from then on, so the rest of the cascade
     /// under that CI, and the root ranking, see the inferred root above it.</summary>
+    /// <remarks>A link is one co-occurrence, not a fact: it holds for <see cref="CorrelatorOptions.FlapWindow"/>
+    /// after it was made (the cascade and its flaps), then expires, so the same CI failing later with its real,
+    /// unrecorded parent is not pulled under the parent of an old, unrelated fault.</remarks>
     private readonly Dictionary<int, int> _virtualParent = [];
+    private readonly Dictionary<int, DateTimeOffset> _virtualParentUntil = [];
+    private DateTimeOffset _nextVirtualExpiry = DateTimeOffset.MaxValue;
+
+    private void ExpireVirtualParents()
+    {
+        if (_now <= _nextVirtualExpiry) return;
+        _nextVirtualExpiry = DateTimeOffset.MaxValue;
+        foreach (var (node, until) in _virtualParentUntil.ToList())
+        {
+            if (until < _now) { _virtualParent.Remove(node); _virtualParentUntil.Remove(node); _lineage.Clear(); }
+            else if (until < _nextVirtualExpiry) _nextVirtualExpiry = until;
+        }
+    }
     private readonly Dictionary<int, (int[] Ancestors, byte[] Depths)> _lineage = [];
 
     private void LinkLostParent(int node, int parent)
@@ -677,6 +725,9 @@ public sealed class Correlator
         if (node < _graph.Count && parent >= 0 && parent < _graph.Count && parent != node && !IsContainer(parent))
         {
             _virtualParent[node] = parent;
+            var until = _now + _options.FlapWindow;
+            _virtualParentUntil[node] = until;
+            if (until < _nextVirtualExpiry) _nextVirtualExpiry = until;
             _lineage.Clear();
         }
     }

@@ -18,7 +18,9 @@ public sealed class CorrelatorOptions
     /// <summary>An incident resolves after this long without events. Default 30 min.</summary>
     public TimeSpan QuietGap { get; init; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>A resolved incident reopens when one of its CIs reports again within this. Default 60 min.</summary>
+    /// <summary>A resolved incident reopens when a CI that covers at least 80 % of it reports again within this, counted from the
+    /// incident's last burst of two or more events (a lone event does not extend it). A parent inferred for a CI
+    /// that lost its relation (learned schema) also holds for this long. Default 60 min.</summary>
     public TimeSpan FlapWindow { get; init; } = TimeSpan.FromMinutes(60);
 
     /// <summary>Like <see cref="CoincidenceLimit"/> for an upstream CI that reported (its own event is

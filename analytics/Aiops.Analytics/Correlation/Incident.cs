@@ -75,6 +75,7 @@ public sealed class Incident
         OpenedAt = openedAt;
         LastEventAt = openedAt;
         BurstStart = openedAt;
+        ActiveUntil = openedAt;
     }
 
     public string Id { get; }
@@ -87,6 +88,14 @@ public sealed class Incident
 
     /// <summary>Member CIs the incident had when its current burst began (0 for the opening burst).</summary>
     internal int MembersBeforeBurst { get; private set; }
+
+    /// <summary>Events in the current burst.</summary>
+    private int _burstEvents;
+
+    /// <summary>Last event of a burst of at least two events (or the opening event): when the incident was last
+    /// really active. A lone event after a quiet spell (noise on a member) does not move it, so isolated
+    /// events cannot chain the flap window from one fault to the next fault on the same CI hours later.</summary>
+    internal DateTimeOffset ActiveUntil { get; private set; }
 
     /// <summary>Cascades emit events every few seconds; five quiet minutes end a burst.</summary>
     internal static readonly TimeSpan BurstGap = TimeSpan.FromMinutes(5);
@@ -109,7 +118,8 @@ public sealed class Incident
     {
         _ranking = null;
         _events.Add(e.Id);
-        if (e.Time - LastEventAt > BurstGap) { BurstStart = e.Time; MembersBeforeBurst = Members.Count; }
+        if (e.Time - LastEventAt > BurstGap) { BurstStart = e.Time; MembersBeforeBurst = Members.Count; _burstEvents = 0; }
+        if (++_burstEvents >= 2 && e.Time > ActiveUntil) ActiveUntil = e.Time;
         if (e.Time > LastEventAt) LastEventAt = e.Time;
         if (e.Time < OpenedAt) OpenedAt = e.Time;
         if (!Members.TryGetValue(node, out var m))
@@ -138,6 +148,7 @@ public sealed class Incident
         _events.AddRange(other._events);
         if (other.OpenedAt < OpenedAt) OpenedAt = other.OpenedAt;
         if (other.LastEventAt > LastEventAt) LastEventAt = other.LastEventAt;
+        if (other.ActiveUntil > ActiveUntil) ActiveUntil = other.ActiveUntil;
         foreach (var (node, om) in other.Members)
         {
             if (!Members.TryGetValue(node, out var m))

@@ -5,7 +5,8 @@ namespace Aiops.Analytics.Correlation;
 /// <summary>
 /// Scores root-cause candidates of an incident. A candidate r covers k of the incident's M member CIs
 /// (r itself or CIs depending on it) out of the N CIs of its dependency closure:
-/// <c>score = 4·k/M + 2·(k/M)·(k/N) + prior(type) + reported bonus (0.5, +0.3 if down, +0.2·max score) + onset bonus (≤0.5)</c>.
+/// <c>score = 4·k/M + 2·(k/M)·(k/N) + prior(type) + share explained × causality × (reported bonus (0.5, +0.3 if down, +0.2·max score) + onset bonus (≤0.5))</c>.
+/// A top candidate that reaches its members through one silent CI below it yields to that CI (only a cascade's root may be silent).
 /// Coverage puts upstream CIs that explain every symptom first; specificity (k/N) prefers the smallest
 /// such CI over its own ancestors (a hypervisor over its rack and site), which is also how a silent
 /// root is inferred; the reported and onset bonuses favour the CI that failed first and hardest.
@@ -34,13 +35,45 @@ internal static class RootCauseRanker
                 var after = incident.CoverFirst.TryGetValue(node, out var under) ? (member!.FirstAt - under).TotalSeconds : 0;
                 var causal = Math.Exp(-Math.Max(0, after - 60) / 120);
                 var lag = Math.Max(0, (member!.FirstAt - opened).TotalMinutes);
-                score += causal * (0.5 + (member.Down ? 0.3 : 0) + 0.2 * member.MaxScore + 0.5 * Math.Exp(-lag / 2));
+                // Its own report is evidence for the part of the incident it explains: a VM that explains two
+                // of three symptoms does not outrank the silent hypervisor that explains all three. Members
+                // upstream of it that reported after it (a parent's late report) are not symptoms it had to explain.
+                var lateAbove = 0;
+                if (node < graph.Count)
+                    foreach (var a in graph.AncestorsOf(node))
+                        if (incident.Members.TryGetValue(a, out var am) && am.FirstAt > member!.FirstAt) lateAbove++;
+                var explains = Math.Min(1, (double)k / Math.Max(1, m - lateAbove));
+                score += explains * causal * (0.5 + (member!.Down ? 0.3 : 0) + 0.2 * member.MaxScore + 0.5 * Math.Exp(-lag / 2));
             }
             scored.Add(new RootCandidate(incident.CiId(node), score, coverage, reported));
         }
         scored.Sort((a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : string.CompareOrdinal(a.Ci, b.Ci));
+        if (scored.Count > 1) PreferSilentHeadBelow(scored, incident, graph, m);
         if (scored.Count > 1) DemoteRedundantAncestors(scored, incident, graph, m);
         return scored.Count > max ? scored.GetRange(0, max) : scored;
+    }
+
+    /// <summary>
+    /// Only a cascade's root may be silent: a failure reaches its dependents through CIs that fail, and
+    /// report, on the way. When the top candidate reaches (almost) all the members it explains, itself
+    /// apart, through one silent CI below it, that silent CI would have to be a quiet intermediate of its
+    /// cascade; it is the better root (a noise event on the core switch during a silent array's cascade).
+    /// The best-scored such CI moves to the top. Tolerance: one member, or 5 % of them.
+    /// </summary>
+    private static void PreferSilentHeadBelow(List<RootCandidate> scored, Incident incident, CmdbGraph graph, int members)
+    {
+        if (!graph.TryGetIndex(scored[0].Ci, out var top)) return;
+        var explained = incident.Cover[top] - (incident.Members.ContainsKey(top) ? 1 : 0);
+        var tolerance = Math.Max(1, 0.05 * members);
+        for (var j = 1; j < scored.Count; j++)
+        {
+            if (scored[j].Reported || !graph.TryGetIndex(scored[j].Ci, out var d) || explained - incident.Cover[d] >= tolerance) continue;
+            if (!graph.AncestorsOf(d).Contains(top)) continue;
+            var c = scored[j];
+            scored.RemoveAt(j);
+            scored.Insert(0, c);
+            return;
+        }
     }
 
     /// <summary>

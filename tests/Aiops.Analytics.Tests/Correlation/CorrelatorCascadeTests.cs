@@ -136,4 +136,140 @@ public class CorrelatorCascadeTests
         var inc = Live(c).Single(i => i.EventIds.Count >= 3);
         Assert.Equal("vm3-1", inc.RankRootCauses()[0].Ci);
     }
+
+    [Fact]
+    public void Add_LoneEventOnTheRootBetweenTwoFaults_DoesNotChainTheFlapWindow()
+    {
+        // A fault on hv1, one noise event on hv1 50 min later (it reopens the resolved incident: within the flap
+        // window), and a new fault on hv1 55 min after that noise: 105 min after the first fault's last burst,
+        // so it is a fault of its own; the lone event must not extend the flap window.
+        var first = new[] { Ev("hv1", 0, EventKind.Down), Ev("vm1-1", 10, EventKind.Down), Ev("vm1-2", 20, EventKind.Down) };
+        var noise = Ev("hv1", 50 * 60, score: 0.5);
+        var second = new[] { Ev("hv1", 105 * 60, EventKind.Down), Ev("vm1-1", 105 * 60 + 10, EventKind.Down) };
+        var c = new Correlator(Graph());
+        var a = first.Select(c.Add).ToList();
+        var n = c.Add(noise);
+        var b = second.Select(c.Add).ToList();
+        Assert.True(n.Reopened);
+        Assert.True(b[0].Opened);
+        Assert.NotEqual(a[0].IncidentId, b[0].IncidentId);
+        Assert.Equal(b[0].IncidentId, b[1].IncidentId);
+    }
+
+    [Fact]
+    public void Add_SiblingHypervisorMinutesIntoASilentHypervisorsCascade_OwnIncident()
+    {
+        // hv1 is silent while its three VMs fail: hv1 is that cascade's root. Had tor1 failed, hv1 would have
+        // failed on the way and reported, so hv2 reporting five minutes later is another fault.
+        var c = Run(Graph(), [Ev("vm1-1", 0), Ev("vm1-2", 10), Ev("vm1-3", 20), Ev("hv2", 5 * 60, score: 0.9)]);
+        Assert.Equal(2, Live(c).Count);
+        Assert.Contains(Live(c), i => i.RankRootCauses()[0].Ci == "hv1");
+    }
+
+    [Fact]
+    public void RankRootCauses_TwoVmsOfASilentHypervisor_HypervisorRanksFirst()
+    {
+        // vm1-2 explains itself and its service, vm1-3 only itself: the silent hv1 explains all three.
+        var c = Run(Graph(), [Ev("vm1-2", 0), Ev("svc1-2", 20), Ev("vm1-3", 40)]);
+        var ranked = Assert.Single(Live(c)).RankRootCauses();
+        Assert.Equal("hv1", ranked[0].Ci);
+        Assert.False(ranked[0].Reported);
+    }
+
+    [Fact]
+    public void RankRootCauses_AnomalyOnTheCoreDuringASilentSwitchsCascade_SilentSwitchRanksFirst()
+    {
+        // tor1 is silent; a core anomaly arrives during its cascade. The core explains one member more (itself),
+        // but every other member hangs on it through the silent tor1, which would have to be a quiet
+        // intermediate: tor1 is the root.
+        var c = Run(Graph(), [Ev("hv1", 0, EventKind.Down), Ev("hv2", 5, EventKind.Down), Ev("vm1-1", 15, EventKind.Down),
+            Ev("vm2-2", 20, EventKind.Down), Ev("core", 30, score: 0.9)]);
+        var inc = Assert.Single(Live(c));
+        Assert.Contains("core", inc.MemberCis);
+        Assert.Equal("tor1", inc.RankRootCauses()[0].Ci);
+    }
+
+    [Fact]
+    public void RankRootCauses_CiLinkedThroughALostRelationHoursAgo_CountsUnderItsNewParent()
+    {
+        // vm-lost was linked to hv during hv's cascade. Three hours later it fails with hv-b: the old link has
+        // expired, so hv-b explains every member of the new incident.
+        var c = Run(LostRelationEstate(), [Ev("hv", 0, EventKind.Down), Ev("vm1", 10, EventKind.Down), Ev("vm-lost", 40, EventKind.Down),
+            Ev("hv-b", 3 * 3600, EventKind.Down), Ev("vm11", 3 * 3600 + 10, EventKind.Down), Ev("vm-lost", 3 * 3600 + 40, EventKind.Down)]);
+        var inc = Live(c).Single(i => i.MemberCis.Contains("hv-b"));
+        Assert.Contains("vm-lost", inc.MemberCis);
+        var top = inc.RankRootCauses()[0];
+        Assert.Equal("hv-b", top.Ci);
+        Assert.Equal(1.0, top.Coverage, 6);
+    }
+
+    /// <summary>A database with eleven services depending on it; svc-lost lost that relation in the export and
+    /// has a load balancer over it.</summary>
+    private static CmdbGraph LostDependencyEstate()
+    {
+        var cis = new List<ConfigurationItem> { new("db", "database", "db"), new("svc-lost", "service", "svc-lost"), new("lb", "load-balancer", "lb") };
+        var rels = new List<CmdbRelation> { new("lb", "svc-lost", RelationType.DependsOn) };
+        for (var i = 1; i <= 11; i++)
+        {
+            cis.Add(new ConfigurationItem($"svc{i}", "service", $"svc{i}"));
+            rels.Add(new CmdbRelation($"svc{i}", "db", RelationType.DependsOn));
+        }
+        return new CmdbGraph(new CmdbDocument(cis, rels));
+    }
+
+    [Fact]
+    public void Add_HeadThatLostItsRelationReportsJustBeforeItsParent_FragmentFoldsAtItsNextEvent()
+    {
+        // svc-lost reports 3 s before the database (nothing to join yet); when the load balancer over it
+        // reports, the fragment headed by svc-lost folds into the database's incident.
+        var c = Run(LostDependencyEstate(), [Ev("svc-lost", 0), Ev("db", 3, score: 0.95), Ev("svc1", 10), Ev("lb", 30)]);
+        var inc = Assert.Single(Live(c));
+        Assert.Equal("db", inc.RankRootCauses()[0].Ci);
+    }
+
+    [Fact]
+    public void Add_HeadThatLostItsRelationFailedMinutesBeforeTheParentType_StaysApart()
+    {
+        // The database fails two minutes after svc-lost: a cause precedes its effects, so no fold.
+        var c = Run(LostDependencyEstate(), [Ev("svc-lost", 0), Ev("db", 120, score: 0.95), Ev("svc1", 130), Ev("lb", 140)]);
+        Assert.Equal(2, Live(c).Count);
+    }
+
+    /// <summary>A core switch with ten ToR switches, two hypervisors per ToR and two VMs per hypervisor.</summary>
+    private static CmdbGraph WideCoreEstate()
+    {
+        var cis = new List<ConfigurationItem> { new("core", "network-switch", "core") };
+        var rels = new List<CmdbRelation>();
+        foreach (var r in "abcdefghij")
+        {
+            cis.Add(new ConfigurationItem($"tor-{r}", "network-switch", $"tor-{r}"));
+            rels.Add(new CmdbRelation($"tor-{r}", "core", RelationType.ConnectsTo));
+            for (var h = 1; h <= 2; h++)
+            {
+                var hv = $"hv-{r}{h}";
+                cis.Add(new ConfigurationItem(hv, "hypervisor", hv));
+                rels.Add(new CmdbRelation(hv, $"tor-{r}", RelationType.ConnectsTo));
+                for (var v = 1; v <= 2; v++)
+                {
+                    cis.Add(new ConfigurationItem($"vm-{r}{h}-{v}", "host", $"vm-{r}{h}-{v}"));
+                    rels.Add(new CmdbRelation($"vm-{r}{h}-{v}", hv, RelationType.RunsOn));
+                }
+            }
+        }
+        return new CmdbGraph(new CmdbDocument(cis, rels));
+    }
+
+    [Fact]
+    public void Add_SwitchFaultThenTwoMoreFourMinutesLaterUnderASilentCore_NotFoldedIntoOneStorm()
+    {
+        // tor-a fails; four minutes later tor-b and tor-c fail. A silent core failure would have reached most
+        // of its ten switches within about one hop; three of ten, minutes apart, are faults of their own.
+        var c = Run(WideCoreEstate(), [
+            Ev("tor-a", 0, EventKind.Down), Ev("hv-a1", 5, EventKind.Down), Ev("vm-a1-1", 10, EventKind.Down), Ev("hv-a2", 15, EventKind.Down),
+            Ev("tor-b", 240, EventKind.Down), Ev("hv-b1", 245, EventKind.Down), Ev("vm-b1-1", 247, EventKind.Down),
+            Ev("tor-c", 250, EventKind.Down), Ev("hv-c1", 255, EventKind.Down), Ev("vm-c1-1", 257, EventKind.Down)]);
+        var first = Live(c).Single(i => i.MemberCis.Contains("tor-a"));
+        Assert.DoesNotContain("tor-b", first.MemberCis);
+        Assert.DoesNotContain("tor-c", first.MemberCis);
+    }
 }
