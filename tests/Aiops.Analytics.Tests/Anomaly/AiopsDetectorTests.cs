@@ -369,13 +369,33 @@ public class AiopsDetectorTests
         var buffer = new ArrayBufferWriter<byte>();
         detector.WriteState(buffer);
         byte[] corrupt = buffer.WrittenSpan.ToArray();
-        // The profile's 24 halves precede the last three floats; overwrite the first with +∞ (0x7C00).
-        int profile = corrupt.Length - 12 - 48;
+        // The profile's 24 halves precede the last four floats; overwrite the first with +∞ (0x7C00).
+        int profile = corrupt.Length - 16 - 48;
         corrupt[profile] = 0x00;
         corrupt[profile + 1] = 0x7C;
 
         var ex = Assert.Throws<FormatException>(() => DetectorFactory.Restore("aiops", corrupt));
         Assert.Contains("profile", ex.Message);
+    }
+
+    [Fact]
+    public void Restore_NaNAlertMemorySurprise_ThrowsFormatException()
+    {
+        var detector = DetectorFactory.Create();
+        for (int i = 0; i < 500; i++)
+        {
+            detector.Update(Start + (i * FiveMinutes), Daily(i));
+        }
+
+        var buffer = new ArrayBufferWriter<byte>();
+        detector.WriteState(buffer);
+        byte[] corrupt = buffer.WrittenSpan.ToArray();
+        // The last float is the surprise of the alert that set the alert memory; a NaN there would switch the
+        // echo discount's margin test off silently.
+        System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(corrupt.AsSpan(corrupt.Length - 4), float.NaN);
+
+        var ex = Assert.Throws<FormatException>(() => DetectorFactory.Restore("aiops", corrupt));
+        Assert.Contains("alert-memory", ex.Message);
     }
 
     [Fact]
