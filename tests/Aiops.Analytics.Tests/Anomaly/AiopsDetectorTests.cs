@@ -33,6 +33,54 @@ public class AiopsDetectorTests
         Assert.True(shiftMax > quietMax + 0.1, $"shift {shiftMax:F3} vs quiet {quietMax:F3}");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void Update_LargeLevelShiftAfterModerateAlerts_ScoresAboveTheLiveThreshold(int seed)
+    {
+        // The live demo's sim-003 CPU: a daily sine (amplitude 10) plus Ornstein–Uhlenbeck noise (σ ≈ 2.6) around
+        // 15, one-minute samples, a few moderate alerts over 8 hours, then a sustained +45 shift (≈ 17σ). The echo
+        // discount used to cap the shift at 1 − 0.3 × (memory of the moderate alerts) ≈ 0.78–0.80 here, 0.73–0.74
+        // live, under the grains' threshold of 0.75.
+        const long Minute = 60_000;
+        const double LiveThreshold = 0.75;
+        var rng = new Random(seed);
+        var detector = DetectorFactory.Create();
+        double phi = 0.9, innovation = 2.6 * Math.Sqrt(1 - (phi * phi)), noise = 0;
+        int[] moderate = [250, 330, 400];
+        int points = 8 * 60, noiseAlerts = 0, noiseScored = 0;
+        double earlierMax = 0, shiftMax = 0;
+        for (int i = 0; i < points + 5; i++)
+        {
+            noise = (phi * noise) + (innovation * Gaussian(rng));
+            double value = 15 + (10 * Math.Sin(2 * Math.PI * (i + (seed * 180)) / 1440.0)) + noise;
+            bool isModerate = moderate.Contains(i);
+            value += (isModerate ? 12 : 0) + (i >= points ? 45 : 0);
+            double score = detector.Update(Start + (i * Minute), value);
+            if (i >= points)
+            {
+                shiftMax = Math.Max(shiftMax, score);
+            }
+            else if (isModerate)
+            {
+                earlierMax = Math.Max(earlierMax, score);
+            }
+            else if (i >= AiopsDetector.WarmUpPoints)
+            {
+                earlierMax = Math.Max(earlierMax, score);
+                noiseScored++;
+                noiseAlerts += score >= LiveThreshold ? 1 : 0;
+            }
+        }
+
+        // The scenario only tests the discount if an earlier alert (moderate or noise) set the alert memory.
+        Assert.True(earlierMax >= 0.5, $"earlier alerts max {earlierMax:F3}");
+        Assert.True(shiftMax >= 0.8, $"level shift max score {shiftMax:F3}");
+        Assert.True(noiseAlerts <= noiseScored / 100, $"{noiseAlerts} of {noiseScored} noise points ≥ {LiveThreshold}");
+    }
+
     [Fact]
     public void Update_SpikeInDailyPattern_DetectedWithinTwoPoints()
     {
@@ -321,13 +369,33 @@ public class AiopsDetectorTests
         var buffer = new ArrayBufferWriter<byte>();
         detector.WriteState(buffer);
         byte[] corrupt = buffer.WrittenSpan.ToArray();
-        // The profile's 24 halves precede the last three floats; overwrite the first with +∞ (0x7C00).
-        int profile = corrupt.Length - 12 - 48;
+        // The profile's 24 halves precede the last four floats; overwrite the first with +∞ (0x7C00).
+        int profile = corrupt.Length - 16 - 48;
         corrupt[profile] = 0x00;
         corrupt[profile + 1] = 0x7C;
 
         var ex = Assert.Throws<FormatException>(() => DetectorFactory.Restore("aiops", corrupt));
         Assert.Contains("profile", ex.Message);
+    }
+
+    [Fact]
+    public void Restore_NaNAlertMemorySurprise_ThrowsFormatException()
+    {
+        var detector = DetectorFactory.Create();
+        for (int i = 0; i < 500; i++)
+        {
+            detector.Update(Start + (i * FiveMinutes), Daily(i));
+        }
+
+        var buffer = new ArrayBufferWriter<byte>();
+        detector.WriteState(buffer);
+        byte[] corrupt = buffer.WrittenSpan.ToArray();
+        // The last float is the surprise of the alert that set the alert memory; a NaN there would switch the
+        // echo discount's margin test off silently.
+        System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(corrupt.AsSpan(corrupt.Length - 4), float.NaN);
+
+        var ex = Assert.Throws<FormatException>(() => DetectorFactory.Restore("aiops", corrupt));
+        Assert.Contains("alert-memory", ex.Message);
     }
 
     [Fact]
