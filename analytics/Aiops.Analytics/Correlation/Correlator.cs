@@ -190,7 +190,13 @@ public sealed class Correlator
                     // A victim's membership fades within minutes (a CI under two concurrent faults follows the
                     // parent that failed most recently); the incident's root keeps its incident while it flaps.
                     var fade = i.RootLike(_options.FragmentCoverage) == node ? 20 : 100;
-                    if (t - self.LastAt <= window) Offer(i, 1000 - fade * (t - self.LastAt).TotalMinutes, -1, JoinReason.SameCi, node);
+                    // A CI with two parents under two concurrent faults: when a direct parent began failing in
+                    // another incident after this CI's last symptom here, and recently enough to have caused this
+                    // one, the new symptom is that parent's effect. The membership then ranks below the
+                    // parent/child rule, which decides with its own credibility tests.
+                    var sameScore = 1000 - fade * (t - self.LastAt).TotalMinutes;
+                    if (HasFreshParentElsewhere(i, node, self.LastAt, t)) sameScore -= FreshParentPenalty;
+                    if (t - self.LastAt <= window) Offer(i, sameScore, -1, JoinReason.SameCi, node);
                 }
                 // A late root reports shortly after its first symptoms; an upstream CI whose event comes long
                 // after the symptoms under it began is more likely a new fault of its own.
@@ -457,6 +463,29 @@ public sealed class Correlator
     }
 
     private const int MinSelfExplainedFragments = 3;
+
+    /// <summary>Lowers a same-CI membership below the parent/child rule (score 800 − …) when a fresh parent
+    /// elsewhere explains the new symptom.</summary>
+    private const double FreshParentPenalty = 300;
+
+    /// <summary>Whether a direct parent of <paramref name="node"/> is a member of another active incident whose
+    /// first report there came after <paramref name="lastHere"/> (the CI's last symptom in <paramref name="own"/>)
+    /// and within <see cref="CorrelatorOptions.PropagationWindow"/> before <paramref name="t"/>
+    /// (<see cref="CorrelatorOptions.JoinGap"/> if that parent is down): a newer failure above the CI.</summary>
+    private bool HasFreshParentElsewhere(Incident own, int node, DateTimeOffset lastHere, DateTimeOffset t)
+    {
+        if (node >= _graph.Count) return false;
+        foreach (var p in _graph.ParentsOf(node))
+        {
+            if (!_byNode.TryGetValue(p, out var list)) continue;
+            foreach (var j in list)
+            {
+                if (j == own || !j.Members.TryGetValue(p, out var m)) continue;
+                if (m.FirstAt > lastHere && m.FirstAt <= t && t - m.FirstAt <= (m.Down ? _options.JoinGap : _options.PropagationWindow)) return true;
+            }
+        }
+        return false;
+    }
 
     private void Fold(Incident f, Incident target)
     {

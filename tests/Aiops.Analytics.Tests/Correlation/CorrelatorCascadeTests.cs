@@ -117,6 +117,41 @@ public class CorrelatorCascadeTests
     }
 
     [Fact]
+    public void Add_MemberWhoseOtherParentFailsAfterItsLastSymptom_FollowsTheNewParent()
+    {
+        // svc1-1 runs on vm1-1 (under hv1) and depends on db1 (rack 2). hv1's fault reaches it first; then db1
+        // fails on its own and svc1-1 reports again 30 s later: the new symptom is db1's doing.
+        var c = new Correlator(Graph());
+        var hv = c.Add(Ev("hv1", 0, EventKind.Down));
+        c.Add(Ev("vm1-1", 20, EventKind.Down));
+        c.Add(Ev("vm1-2", 22, EventKind.Down));
+        c.Add(Ev("vm1-3", 25, EventKind.Down));
+        c.Add(Ev("svc1-2", 35));
+        var first = c.Add(Ev("svc1-1", 40));
+        var db = c.Add(Ev("db1", 100));
+        var again = c.Add(Ev("svc1-1", 130));
+        Assert.Equal(hv.IncidentId, first.IncidentId);
+        Assert.NotEqual(hv.IncidentId, db.IncidentId);
+        Assert.Equal(db.IncidentId, again.IncidentId);
+    }
+
+    [Fact]
+    public void Add_MemberWhoseOtherParentFailedBeforeItsLastSymptom_StaysInItsIncident()
+    {
+        // Same estate, but db1 was already failing when svc1-1 reported under hv1's cascade (its down VM, the
+        // fresher failure, took it): nothing new happened above svc1-1 since, so its next symptom stays.
+        var c = new Correlator(Graph());
+        var db = c.Add(Ev("db1", 0));
+        var hv = c.Add(Ev("hv1", 5, EventKind.Down));
+        c.Add(Ev("vm1-1", 20, EventKind.Down));
+        var first = c.Add(Ev("svc1-1", 40));
+        var again = c.Add(Ev("svc1-1", 70));
+        Assert.NotEqual(hv.IncidentId, db.IncidentId);
+        Assert.Equal(hv.IncidentId, first.IncidentId);
+        Assert.Equal(hv.IncidentId, again.IncidentId);
+    }
+
+    [Fact]
     public void RankRootCauses_OneReportingVm_ItsHypervisorIsTheFirstAlternative()
     {
         // Only vm1-1 and the service on it report: the VM explains both, and a silent hv1 is the other
