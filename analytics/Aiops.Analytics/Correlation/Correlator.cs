@@ -201,7 +201,7 @@ public sealed class Correlator
                 // A late root reports shortly after its first symptoms; an upstream CI whose event comes long
                 // after the symptoms under it began is more likely a new fault of its own.
                 else if (t - i.CoverLast[node] <= _options.JoinGap && t - i.CoverFirst[node] <= _options.LateRootWindow
-                    && i.RecentCoverage(node, t) >= _options.MinUpstreamCoverage)
+                    && i.RecentCoverage(node, t) >= _options.MinUpstreamCoverage && !ExplainedElsewhere(i, node, t))
                 {
                     // Among several incidents under this CI, the one whose symptoms began closest to now.
                     Offer(i, 500 - (t - i.CoverFirst[node]).TotalMinutes, -1, JoinReason.Upstream, node);
@@ -463,6 +463,21 @@ public sealed class Correlator
     }
 
     private const int MinSelfExplainedFragments = 3;
+
+    /// <summary>Whether the incident already has a credible reporting root that is not under
+    /// <paramref name="node"/> (it covers <see cref="CorrelatorOptions.FragmentCoverage"/> of the recent members)
+    /// while <paramref name="node"/> covers less than that share of the member CIs: <paramref name="node"/> is then not the incident's
+    /// late root but, at most, one more fault touching a few of its members (a ToR switch failing minutes into a
+    /// VM's cascade whose load balancer hangs on that switch).</summary>
+    private bool ExplainedElsewhere(Incident i, int node, DateTimeOffset t)
+    {
+        var r = i.TopReporter;
+        if (r < 0 || r == node || r >= _graph.Count || i.RecentCoverage(r, t) < _options.FragmentCoverage) return false;
+        // Member count, not the decayed share: a CI with several events weighs no more than one.
+        if (i.Cover.GetValueOrDefault(node) >= _options.FragmentCoverage * i.Members.Count) return false;
+        foreach (var a in AncestorsOf(r)) if (a == node) return false;
+        return true;
+    }
 
     /// <summary>Lowers a same-CI membership below the parent/child rule (score 800 − …) when a fresh parent
     /// elsewhere explains the new symptom.</summary>

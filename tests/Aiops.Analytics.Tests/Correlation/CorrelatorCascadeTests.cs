@@ -152,6 +152,20 @@ public class CorrelatorCascadeTests
     }
 
     [Fact]
+    public void Add_SwitchAboveAFewMembersOfAnExplainedCascade_NotTakenAsItsLateRoot()
+    {
+        // vm1-1 went down and explains its whole cascade (svc1-1, lb1, app1). tor2 then fails: it is upstream of
+        // lb1 and app1 only, and the cascade's reporting root is not under it, so it is another fault.
+        var c = new Correlator(Graph());
+        var vm = c.Add(Ev("vm1-1", 0, EventKind.Down));
+        c.Add(Ev("svc1-1", 20));
+        c.Add(Ev("lb1", 40));
+        c.Add(Ev("app1", 50));
+        var tor = c.Add(Ev("tor2", 200, EventKind.Down));
+        Assert.NotEqual(vm.IncidentId, tor.IncidentId);
+    }
+
+    [Fact]
     public void RankRootCauses_OneReportingVm_ItsHypervisorIsTheFirstAlternative()
     {
         // Only vm1-1 and the service on it report: the VM explains both, and a silent hv1 is the other
