@@ -89,11 +89,26 @@ public sealed class Correlator
                 }
                 if (have < SchemaShare * members.Count) continue;
                 var wanted = targetTypes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).First().Key;
+                // Other relation types among the CIs that have this one: a CI whose own upstream relation is of
+                // a type almost none of them has (a physical server connected to its switch among VMs that run
+                // on hypervisors) is another kind of CI under the same type name, not one that lost a relation.
+                var otherRel = new int[Enum.GetValues<RelationType>().Length];
+                foreach (var m in members)
+                {
+                    var types = g.ParentTypesOf(m);
+                    if (types.IndexOf(rel) < 0) continue;
+                    foreach (var t in types.ToArray().Distinct()) otherRel[(int)t]++;
+                }
                 foreach (var m in members)
                 {
                     var found = false;
-                    foreach (var t in g.ParentTypesOf(m)) found |= t == rel;
-                    if (!found) result[m] = [.. result[m] ?? [], wanted];
+                    var otherKind = false;
+                    foreach (var t in g.ParentTypesOf(m))
+                    {
+                        found |= t == rel;
+                        otherKind |= t != RelationType.MemberOf && otherRel[(int)t] < (1 - SchemaShare) * have;
+                    }
+                    if (!found && !otherKind) result[m] = [.. result[m] ?? [], wanted];
                 }
             }
         }

@@ -79,6 +79,22 @@ public class CorrelatorCascadeTests
     }
 
     [Fact]
+    public void Add_PhysicalServerAmongVmsFailsDuringAHypervisorCascade_NotTakenForAVmThatLostItsHypervisor()
+    {
+        // srv is a host like the VMs but connects to a switch instead of running on a hypervisor: no VM has that
+        // relation, so it is another kind of host, not one whose runs-on relation was lost.
+        var d = Document();
+        var doc = new CmdbDocument([.. d.Cis, new ConfigurationItem("srv", "host", "srv")],
+            [.. d.Relations, new CmdbRelation("srv", "tor2", RelationType.ConnectsTo), new CmdbRelation("srv", "rack2", RelationType.MemberOf)]);
+        var c = new Correlator(new CmdbGraph(doc));
+        var hv = c.Add(Ev("hv1", 0, EventKind.Down));
+        c.Add(Ev("vm1-1", 10, EventKind.Down));
+        c.Add(Ev("vm1-2", 20, EventKind.Down));
+        var srv = c.Add(Ev("srv", 40, EventKind.Down));
+        Assert.NotEqual(hv.IncidentId, srv.IncidentId);
+    }
+
+    [Fact]
     public void Add_CiMissingItsRelationLongAfterTheCascadeBegan_OpensItsOwnIncident()
     {
         var c = Run(LostRelationEstate(), [Ev("hv", 0, EventKind.Down), Ev("vm1", 10, EventKind.Down), Ev("vm2", 20, EventKind.Down), Ev("vm-lost", 12 * 60, EventKind.Down)]);
