@@ -110,6 +110,24 @@ public sealed class Correlator
                     }
                     if (!found && !otherKind) result[m] = [.. result[m] ?? [], wanted];
                 }
+                // The same for the number of such relations: when nearly all of them (90 %) have exactly k ≥ 2
+                // (a load balancer over four services), one with fewer lost some, although it keeps the kind.
+                var degrees = new Dictionary<int, int>();
+                foreach (var m in members)
+                {
+                    var k = 0;
+                    foreach (var t in g.ParentTypesOf(m)) if (t == rel) k++;
+                    if (k > 0) degrees[k] = degrees.GetValueOrDefault(k) + 1;
+                }
+                var top = degrees.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).FirstOrDefault();
+                var usual = top.Key;
+                if (usual >= 2 && top.Value >= SchemaShare * have)
+                    foreach (var m in members)
+                    {
+                        var k = 0;
+                        foreach (var t in g.ParentTypesOf(m)) if (t == rel) k++;
+                        if (k > 0 && k < usual && (result[m] is null || Array.IndexOf(result[m]!, wanted) < 0)) result[m] = [.. result[m] ?? [], wanted];
+                    }
             }
         }
         return result;

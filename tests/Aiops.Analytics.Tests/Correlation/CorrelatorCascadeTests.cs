@@ -94,6 +94,49 @@ public class CorrelatorCascadeTests
         Assert.NotEqual(hv.IncidentId, srv.IncidentId);
     }
 
+    /// <summary>A database with two services, and eleven load balancers over two services each, except lb0,
+    /// which lost one of its two relations in the export.</summary>
+    private static CmdbGraph LoadBalancerEstate()
+    {
+        var cis = new List<ConfigurationItem> { new("db", "database", "db"), new("svc-x", "service", "svc-x"), new("svc-y", "service", "svc-y") };
+        var rels = new List<CmdbRelation> { new("svc-x", "db", RelationType.DependsOn), new("svc-y", "db", RelationType.DependsOn) };
+        for (var i = 0; i <= 10; i++)
+        {
+            cis.Add(new ConfigurationItem($"lb{i}", "load-balancer", $"lb{i}"));
+            for (var j = 0; j < 2; j++)
+            {
+                cis.Add(new ConfigurationItem($"svc{i}-{j}", "service", $"svc{i}-{j}"));
+                if (i > 0 || j == 0) rels.Add(new CmdbRelation($"lb{i}", $"svc{i}-{j}", RelationType.DependsOn));
+            }
+        }
+        return new CmdbGraph(new CmdbDocument(cis, rels));
+    }
+
+    [Fact]
+    public void Add_CiWithFewerRelationsThanNearlyAllOfItsType_JoinsTheCascadeOfThatParentType()
+    {
+        // lb0 has one service where every other load balancer has two: it lost one, and joins the cascade in
+        // which services are failing right now.
+        var c = new Correlator(LoadBalancerEstate());
+        var db = c.Add(Ev("db", 0, EventKind.Down));
+        c.Add(Ev("svc-x", 20));
+        c.Add(Ev("svc-y", 30));
+        var lb = c.Add(Ev("lb0", 60));
+        Assert.Equal(db.IncidentId, lb.IncidentId);
+        Assert.Equal("lostrelation", lb.Reason);
+    }
+
+    [Fact]
+    public void Add_CiWithTheUsualNumberOfRelations_NoLostRelationFallback()
+    {
+        var c = new Correlator(LoadBalancerEstate());
+        var db = c.Add(Ev("db", 0, EventKind.Down));
+        c.Add(Ev("svc-x", 20));
+        c.Add(Ev("svc-y", 30));
+        var lb = c.Add(Ev("lb1", 60));
+        Assert.NotEqual(db.IncidentId, lb.IncidentId);
+    }
+
     [Fact]
     public void Add_CiMissingItsRelationLongAfterTheCascadeBegan_OpensItsOwnIncident()
     {
