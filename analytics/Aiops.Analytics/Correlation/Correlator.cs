@@ -217,7 +217,11 @@ public sealed class Correlator
                     // window: a flapping root returns after quiet spells longer than the join gap.
                     // Victims of a flapping root (reporting or silent) fail again with it, so a member under
                     // the incident's root-like CI keeps it for the flap window too.
-                    var window = UnderRootLike(i, node, ancestors) ? _options.FlapWindow : _options.JoinGap;
+                    // A CI that the topology cannot place (no upstream relation but containers) joined on timing;
+                    // when its incident is unfolding again right now (a flapping root's next cycle), it rejoins
+                    // for the flap window like the victims under the root.
+                    var window = UnderRootLike(i, node, ancestors) || (LooksOrphaned(node) && t - i.LastEventAt <= _options.OrphanWindow)
+                        ? _options.FlapWindow : _options.JoinGap;
                     // Fades with age so a fresher, more specific explanation (a parent that just went down)
                     // wins over an old membership from an unrelated problem.
                     // A victim's membership fades within minutes (a CI under two concurrent faults follows the

@@ -138,6 +138,24 @@ public class CorrelatorCascadeTests
     }
 
     [Fact]
+    public void Add_CiWithoutRelationsInTheNextCycleOfAFlappingSwitch_RejoinsItsIncident()
+    {
+        // orph has no relation at all (and its type has no schema to infer one from): it joined tor1's cascade on
+        // timing. Twenty minutes later tor1 fails again with its victims, and orph with them: it rejoins, as the
+        // victims under the switch do.
+        var d = Document();
+        var c = new Correlator(new CmdbGraph(new CmdbDocument([.. d.Cis, new ConfigurationItem("orph", "appliance", "orph")], d.Relations)));
+        var tor = c.Add(Ev("tor1", 0, EventKind.Down));
+        foreach (var (ci, s) in new[] { ("hv1", 10), ("hv2", 15), ("vm1-1", 20), ("vm2-1", 25), ("vm1-2", 28), ("vm2-2", 30) }) c.Add(Ev(ci, s, EventKind.Down));
+        var first = c.Add(Ev("orph", 40));
+        c.Add(Ev("tor1", 1200, EventKind.Down));
+        c.Add(Ev("hv1", 1210, EventKind.Down));
+        var again = c.Add(Ev("orph", 1230));
+        Assert.Equal(tor.IncidentId, first.IncidentId);
+        Assert.Equal(tor.IncidentId, again.IncidentId);
+    }
+
+    [Fact]
     public void Add_CiMissingItsRelationLongAfterTheCascadeBegan_OpensItsOwnIncident()
     {
         var c = Run(LostRelationEstate(), [Ev("hv", 0, EventKind.Down), Ev("vm1", 10, EventKind.Down), Ev("vm2", 20, EventKind.Down), Ev("vm-lost", 12 * 60, EventKind.Down)]);
