@@ -89,12 +89,45 @@ public sealed class Correlator
                 }
                 if (have < SchemaShare * members.Count) continue;
                 var wanted = targetTypes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).First().Key;
+                // Other relation types among the CIs that have this one: a CI whose own upstream relation is of
+                // a type almost none of them has (a physical server connected to its switch among VMs that run
+                // on hypervisors) is another kind of CI under the same type name, not one that lost a relation.
+                var otherRel = new int[Enum.GetValues<RelationType>().Length];
+                foreach (var m in members)
+                {
+                    var types = g.ParentTypesOf(m);
+                    if (types.IndexOf(rel) < 0) continue;
+                    foreach (var t in types.ToArray().Distinct()) otherRel[(int)t]++;
+                }
                 foreach (var m in members)
                 {
                     var found = false;
-                    foreach (var t in g.ParentTypesOf(m)) found |= t == rel;
-                    if (!found) result[m] = [.. result[m] ?? [], wanted];
+                    var otherKind = false;
+                    foreach (var t in g.ParentTypesOf(m))
+                    {
+                        found |= t == rel;
+                        otherKind |= t != RelationType.MemberOf && otherRel[(int)t] < (1 - SchemaShare) * have;
+                    }
+                    if (!found && !otherKind) result[m] = [.. result[m] ?? [], wanted];
                 }
+                // The same for the number of such relations: when nearly all of them (90 %) have exactly k ≥ 2
+                // (a load balancer over four services), one with fewer lost some, although it keeps the kind.
+                var degrees = new Dictionary<int, int>();
+                foreach (var m in members)
+                {
+                    var k = 0;
+                    foreach (var t in g.ParentTypesOf(m)) if (t == rel) k++;
+                    if (k > 0) degrees[k] = degrees.GetValueOrDefault(k) + 1;
+                }
+                var top = degrees.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).FirstOrDefault();
+                var usual = top.Key;
+                if (usual >= 2 && top.Value >= SchemaShare * have)
+                    foreach (var m in members)
+                    {
+                        var k = 0;
+                        foreach (var t in g.ParentTypesOf(m)) if (t == rel) k++;
+                        if (k > 0 && k < usual && (result[m] is null || Array.IndexOf(result[m]!, wanted) < 0)) result[m] = [.. result[m] ?? [], wanted];
+                    }
             }
         }
         return result;
@@ -184,18 +217,28 @@ public sealed class Correlator
                     // window: a flapping root returns after quiet spells longer than the join gap.
                     // Victims of a flapping root (reporting or silent) fail again with it, so a member under
                     // the incident's root-like CI keeps it for the flap window too.
-                    var window = UnderRootLike(i, node, ancestors) ? _options.FlapWindow : _options.JoinGap;
+                    // A CI that the topology cannot place (no upstream relation but containers) joined on timing;
+                    // when its incident is unfolding again right now (a flapping root's next cycle), it rejoins
+                    // for the flap window like the victims under the root.
+                    var window = UnderRootLike(i, node, ancestors) || (LooksOrphaned(node) && t - i.LastEventAt <= _options.OrphanWindow)
+                        ? _options.FlapWindow : _options.JoinGap;
                     // Fades with age so a fresher, more specific explanation (a parent that just went down)
                     // wins over an old membership from an unrelated problem.
                     // A victim's membership fades within minutes (a CI under two concurrent faults follows the
                     // parent that failed most recently); the incident's root keeps its incident while it flaps.
                     var fade = i.RootLike(_options.FragmentCoverage) == node ? 20 : 100;
-                    if (t - self.LastAt <= window) Offer(i, 1000 - fade * (t - self.LastAt).TotalMinutes, -1, JoinReason.SameCi, node);
+                    // A CI with two parents under two concurrent faults: when a direct parent began failing in
+                    // another incident after this CI's last symptom here, and recently enough to have caused this
+                    // one, the new symptom is that parent's effect. The membership then ranks below the
+                    // parent/child rule, which decides with its own credibility tests.
+                    var sameScore = 1000 - fade * (t - self.LastAt).TotalMinutes;
+                    if (HasFreshParentElsewhere(i, node, self.LastAt, t)) sameScore -= FreshParentPenalty;
+                    if (t - self.LastAt <= window) Offer(i, sameScore, -1, JoinReason.SameCi, node);
                 }
                 // A late root reports shortly after its first symptoms; an upstream CI whose event comes long
                 // after the symptoms under it began is more likely a new fault of its own.
                 else if (t - i.CoverLast[node] <= _options.JoinGap && t - i.CoverFirst[node] <= _options.LateRootWindow
-                    && i.RecentCoverage(node, t) >= _options.MinUpstreamCoverage)
+                    && i.RecentCoverage(node, t) >= _options.MinUpstreamCoverage && !ExplainedElsewhere(i, node, t))
                 {
                     // Among several incidents under this CI, the one whose symptoms began closest to now.
                     Offer(i, 500 - (t - i.CoverFirst[node]).TotalMinutes, -1, JoinReason.Upstream, node);
@@ -457,6 +500,44 @@ public sealed class Correlator
     }
 
     private const int MinSelfExplainedFragments = 3;
+
+    /// <summary>Whether the incident already has a credible reporting root that is not under
+    /// <paramref name="node"/> (it covers <see cref="CorrelatorOptions.FragmentCoverage"/> of the recent members)
+    /// while <paramref name="node"/> covers less than that share of the member CIs: <paramref name="node"/> is then not the incident's
+    /// late root but, at most, one more fault touching a few of its members (a ToR switch failing minutes into a
+    /// VM's cascade whose load balancer hangs on that switch).</summary>
+    private bool ExplainedElsewhere(Incident i, int node, DateTimeOffset t)
+    {
+        var r = i.TopReporter;
+        if (r < 0 || r == node || r >= _graph.Count || i.RecentCoverage(r, t) < _options.FragmentCoverage) return false;
+        // Member count, not the decayed share: a CI with several events weighs no more than one.
+        if (i.Cover.GetValueOrDefault(node) >= _options.FragmentCoverage * i.Members.Count) return false;
+        foreach (var a in AncestorsOf(r)) if (a == node) return false;
+        return true;
+    }
+
+    /// <summary>Lowers a same-CI membership below the parent/child rule (score 800 − …) when a fresh parent
+    /// elsewhere explains the new symptom.</summary>
+    private const double FreshParentPenalty = 300;
+
+    /// <summary>Whether a direct parent of <paramref name="node"/> is a member of another active incident whose
+    /// first report there came after <paramref name="lastHere"/> (the CI's last symptom in <paramref name="own"/>)
+    /// and within <see cref="CorrelatorOptions.PropagationWindow"/> before <paramref name="t"/>
+    /// (<see cref="CorrelatorOptions.JoinGap"/> if that parent is down): a newer failure above the CI.</summary>
+    private bool HasFreshParentElsewhere(Incident own, int node, DateTimeOffset lastHere, DateTimeOffset t)
+    {
+        if (node >= _graph.Count) return false;
+        foreach (var p in _graph.ParentsOf(node))
+        {
+            if (!_byNode.TryGetValue(p, out var list)) continue;
+            foreach (var j in list)
+            {
+                if (j == own || !j.Members.TryGetValue(p, out var m)) continue;
+                if (m.FirstAt > lastHere && m.FirstAt <= t && t - m.FirstAt <= (m.Down ? _options.JoinGap : _options.PropagationWindow)) return true;
+            }
+        }
+        return false;
+    }
 
     private void Fold(Incident f, Incident target)
     {

@@ -79,6 +79,83 @@ public class CorrelatorCascadeTests
     }
 
     [Fact]
+    public void Add_PhysicalServerAmongVmsFailsDuringAHypervisorCascade_NotTakenForAVmThatLostItsHypervisor()
+    {
+        // srv is a host like the VMs but connects to a switch instead of running on a hypervisor: no VM has that
+        // relation, so it is another kind of host, not one whose runs-on relation was lost.
+        var d = Document();
+        var doc = new CmdbDocument([.. d.Cis, new ConfigurationItem("srv", "host", "srv")],
+            [.. d.Relations, new CmdbRelation("srv", "tor2", RelationType.ConnectsTo), new CmdbRelation("srv", "rack2", RelationType.MemberOf)]);
+        var c = new Correlator(new CmdbGraph(doc));
+        var hv = c.Add(Ev("hv1", 0, EventKind.Down));
+        c.Add(Ev("vm1-1", 10, EventKind.Down));
+        c.Add(Ev("vm1-2", 20, EventKind.Down));
+        var srv = c.Add(Ev("srv", 40, EventKind.Down));
+        Assert.NotEqual(hv.IncidentId, srv.IncidentId);
+    }
+
+    /// <summary>A database with two services, and eleven load balancers over two services each, except lb0,
+    /// which lost one of its two relations in the export.</summary>
+    private static CmdbGraph LoadBalancerEstate()
+    {
+        var cis = new List<ConfigurationItem> { new("db", "database", "db"), new("svc-x", "service", "svc-x"), new("svc-y", "service", "svc-y") };
+        var rels = new List<CmdbRelation> { new("svc-x", "db", RelationType.DependsOn), new("svc-y", "db", RelationType.DependsOn) };
+        for (var i = 0; i <= 10; i++)
+        {
+            cis.Add(new ConfigurationItem($"lb{i}", "load-balancer", $"lb{i}"));
+            for (var j = 0; j < 2; j++)
+            {
+                cis.Add(new ConfigurationItem($"svc{i}-{j}", "service", $"svc{i}-{j}"));
+                if (i > 0 || j == 0) rels.Add(new CmdbRelation($"lb{i}", $"svc{i}-{j}", RelationType.DependsOn));
+            }
+        }
+        return new CmdbGraph(new CmdbDocument(cis, rels));
+    }
+
+    [Fact]
+    public void Add_CiWithFewerRelationsThanNearlyAllOfItsType_JoinsTheCascadeOfThatParentType()
+    {
+        // lb0 has one service where every other load balancer has two: it lost one, and joins the cascade in
+        // which services are failing right now.
+        var c = new Correlator(LoadBalancerEstate());
+        var db = c.Add(Ev("db", 0, EventKind.Down));
+        c.Add(Ev("svc-x", 20));
+        c.Add(Ev("svc-y", 30));
+        var lb = c.Add(Ev("lb0", 60));
+        Assert.Equal(db.IncidentId, lb.IncidentId);
+        Assert.Equal("lostrelation", lb.Reason);
+    }
+
+    [Fact]
+    public void Add_CiWithTheUsualNumberOfRelations_NoLostRelationFallback()
+    {
+        var c = new Correlator(LoadBalancerEstate());
+        var db = c.Add(Ev("db", 0, EventKind.Down));
+        c.Add(Ev("svc-x", 20));
+        c.Add(Ev("svc-y", 30));
+        var lb = c.Add(Ev("lb1", 60));
+        Assert.NotEqual(db.IncidentId, lb.IncidentId);
+    }
+
+    [Fact]
+    public void Add_CiWithoutRelationsInTheNextCycleOfAFlappingSwitch_RejoinsItsIncident()
+    {
+        // orph has no relation at all (and its type has no schema to infer one from): it joined tor1's cascade on
+        // timing. Twenty minutes later tor1 fails again with its victims, and orph with them: it rejoins, as the
+        // victims under the switch do.
+        var d = Document();
+        var c = new Correlator(new CmdbGraph(new CmdbDocument([.. d.Cis, new ConfigurationItem("orph", "appliance", "orph")], d.Relations)));
+        var tor = c.Add(Ev("tor1", 0, EventKind.Down));
+        foreach (var (ci, s) in new[] { ("hv1", 10), ("hv2", 15), ("vm1-1", 20), ("vm2-1", 25), ("vm1-2", 28), ("vm2-2", 30) }) c.Add(Ev(ci, s, EventKind.Down));
+        var first = c.Add(Ev("orph", 40));
+        c.Add(Ev("tor1", 1200, EventKind.Down));
+        c.Add(Ev("hv1", 1210, EventKind.Down));
+        var again = c.Add(Ev("orph", 1230));
+        Assert.Equal(tor.IncidentId, first.IncidentId);
+        Assert.Equal(tor.IncidentId, again.IncidentId);
+    }
+
+    [Fact]
     public void Add_CiMissingItsRelationLongAfterTheCascadeBegan_OpensItsOwnIncident()
     {
         var c = Run(LostRelationEstate(), [Ev("hv", 0, EventKind.Down), Ev("vm1", 10, EventKind.Down), Ev("vm2", 20, EventKind.Down), Ev("vm-lost", 12 * 60, EventKind.Down)]);
@@ -114,6 +191,55 @@ public class CorrelatorCascadeTests
         var child = c.Add(Ev("svc1-1", 6 * 60));
         Assert.Equal(parent.IncidentId, child.IncidentId);
         Assert.Equal("downstream", child.Reason);
+    }
+
+    [Fact]
+    public void Add_MemberWhoseOtherParentFailsAfterItsLastSymptom_FollowsTheNewParent()
+    {
+        // svc1-1 runs on vm1-1 (under hv1) and depends on db1 (rack 2). hv1's fault reaches it first; then db1
+        // fails on its own and svc1-1 reports again 30 s later: the new symptom is db1's doing.
+        var c = new Correlator(Graph());
+        var hv = c.Add(Ev("hv1", 0, EventKind.Down));
+        c.Add(Ev("vm1-1", 20, EventKind.Down));
+        c.Add(Ev("vm1-2", 22, EventKind.Down));
+        c.Add(Ev("vm1-3", 25, EventKind.Down));
+        c.Add(Ev("svc1-2", 35));
+        var first = c.Add(Ev("svc1-1", 40));
+        var db = c.Add(Ev("db1", 100));
+        var again = c.Add(Ev("svc1-1", 130));
+        Assert.Equal(hv.IncidentId, first.IncidentId);
+        Assert.NotEqual(hv.IncidentId, db.IncidentId);
+        Assert.Equal(db.IncidentId, again.IncidentId);
+    }
+
+    [Fact]
+    public void Add_MemberWhoseOtherParentFailedBeforeItsLastSymptom_StaysInItsIncident()
+    {
+        // Same estate, but db1 was already failing when svc1-1 reported under hv1's cascade (its down VM, the
+        // fresher failure, took it): nothing new happened above svc1-1 since, so its next symptom stays.
+        var c = new Correlator(Graph());
+        var db = c.Add(Ev("db1", 0));
+        var hv = c.Add(Ev("hv1", 5, EventKind.Down));
+        c.Add(Ev("vm1-1", 20, EventKind.Down));
+        var first = c.Add(Ev("svc1-1", 40));
+        var again = c.Add(Ev("svc1-1", 70));
+        Assert.NotEqual(hv.IncidentId, db.IncidentId);
+        Assert.Equal(hv.IncidentId, first.IncidentId);
+        Assert.Equal(hv.IncidentId, again.IncidentId);
+    }
+
+    [Fact]
+    public void Add_SwitchAboveAFewMembersOfAnExplainedCascade_NotTakenAsItsLateRoot()
+    {
+        // vm1-1 went down and explains its whole cascade (svc1-1, lb1, app1). tor2 then fails: it is upstream of
+        // lb1 and app1 only, and the cascade's reporting root is not under it, so it is another fault.
+        var c = new Correlator(Graph());
+        var vm = c.Add(Ev("vm1-1", 0, EventKind.Down));
+        c.Add(Ev("svc1-1", 20));
+        c.Add(Ev("lb1", 40));
+        c.Add(Ev("app1", 50));
+        var tor = c.Add(Ev("tor2", 200, EventKind.Down));
+        Assert.NotEqual(vm.IncidentId, tor.IncidentId);
     }
 
     [Fact]
