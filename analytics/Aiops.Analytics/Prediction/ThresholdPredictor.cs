@@ -48,6 +48,10 @@ public sealed class ThresholdPredictor
     private const double WindowHours = 24;
     private const double RecentHours = 8;
     private const double ShortHours = 3;
+
+    /// <summary>Span a young series (no reset, &lt; 30 h) needs for step growth: its window is its whole history, and
+    /// a disk that jumped twice in its first hours should not wait 12 h to be judged.</summary>
+    private const double YoungStepHours = 6;
     private const int EtaHistory = 18;
     private const double MaxRaiseDrift = 0.5;
     private const double MaxKeepDrift = 1.0;
@@ -619,7 +623,8 @@ public sealed class ThresholdPredictor
         // threshold within the horizon. Series that already reset (sawtooth, restarts) are not diurnal suspects.
         long perHourIdx = 3_600_000 / _bucketMs;
         bool youngSuspect = false;
-        if (_resetIdx == long.MinValue && nowIdx - _ringIdx[RingPos(_ringCount - 1)] < 30 * perHourIdx)
+        bool young = _resetIdx == long.MinValue && nowIdx - _ringIdx[RingPos(_ringCount - 1)] < 30 * perHourIdx;
+        if (young)
         {
             double bWhole = span < 12 ? double.NaN : FitSlope(0, n);
             youngSuspect = !(bWhole > 0) || _ringMed[RingPos(0)] + bWhole * _policy.Horizon.TotalHours < thrEff;
@@ -629,7 +634,11 @@ public sealed class ThresholdPredictor
         // between 0 and a jump. Over the whole window (≤ 24 h) the steps average out; curvature means nothing.
         // Checked on the whole window too: 8 h may hold a single jump (or none) between long flat stretches.
         double diffNoise = DifferenceNoise(n);
-        bool stepGrowth = (StepLike(recentStart, n, diffNoise) || StepLike(0, n, diffNoise)) && _x[n - 1] - _x[0] >= RecentHours + 4;
+        // A young series' window is its whole history: 6 h holding two clean jumps is already step growth (a
+        // disk filled by batches in its first hours), and jumps are not the rising half of a daily cycle, so the
+        // young-series guard does not hold step growth back.
+        bool stepGrowth = (StepLike(recentStart, n, diffNoise) || StepLike(0, n, diffNoise))
+            && _x[n - 1] - _x[0] >= (young ? YoungStepHours : RecentHours + 4);
         if (stepGrowth)
         {
             recentStart = 0;
@@ -811,7 +820,7 @@ public sealed class ThresholdPredictor
         }
 
         if (eta < 0 || !PeakEnvelopeAllows(nowIdx, _resetIdx, thrEff) || !SurvivesToEta(eta, level, thrEff)
-            || (youngSuspect && eta - nowMs > 6 * 3_600_000))
+            || (youngSuspect && !stepGrowth && eta - nowMs > 6 * 3_600_000))
         {
             return null;
         }
