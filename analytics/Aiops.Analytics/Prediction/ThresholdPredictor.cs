@@ -49,6 +49,9 @@ public sealed class ThresholdPredictor
     private const double RecentHours = 8;
     private const double ShortHours = 3;
 
+    /// <summary>ETA of the last evaluation when only the young-series guard held it back (derived, not snapshotted).</summary>
+    private long? _vetoedEta;
+
     /// <summary>Span a young series (no reset, &lt; 30 h) needs for step growth: its window is its whole history, and
     /// a disk that jumped twice in its first hours should not wait 12 h to be judged.</summary>
     private const double YoungStepHours = 6;
@@ -441,6 +444,7 @@ public sealed class ThresholdPredictor
     private PredictionChange? Evaluate(long nowMs)
     {
         ForecastResult? f = null;
+        _vetoedEta = null;
         if (_curIdx >= _quietUntilIdx)
         {
             f = Project(nowMs, _curIdx);
@@ -448,7 +452,9 @@ public sealed class ThresholdPredictor
         }
 
         double lead = f is { } ff ? (ff.EtaMs - nowMs) : double.PositiveInfinity;
-        double drift = PushEta(nowMs, f?.EtaMs);
+        // Without a standing prediction, an ETA held back only by the young-series guard counts for the drift (a
+        // standing prediction must still see the forecast as absent, or a lasting veto would never withdraw it).
+        double drift = PushEta(nowMs, f?.EtaMs ?? (_current is null ? _vetoedEta : null));
         long horizonMs = (long)_policy.Horizon.TotalMilliseconds;
 
         if (_current is null)
@@ -819,9 +825,16 @@ public sealed class ThresholdPredictor
             }
         }
 
-        if (eta < 0 || !PeakEnvelopeAllows(nowIdx, _resetIdx, thrEff) || !SurvivesToEta(eta, level, thrEff)
-            || (youngSuspect && !stepGrowth && eta - nowMs > 6 * 3_600_000))
+        if (eta < 0 || !PeakEnvelopeAllows(nowIdx, _resetIdx, thrEff) || !SurvivesToEta(eta, level, thrEff))
         {
+            return null;
+        }
+
+        if (youngSuspect && !stepGrowth && eta - nowMs > 6 * 3_600_000)
+        {
+            // The ETA still feeds the drift history: a fast leak in a young series is held back until its ETA is
+            // within 6 h, and should not then wait another hour for a drift measurement it already had.
+            _vetoedEta = eta;
             return null;
         }
 
