@@ -27,7 +27,7 @@ namespace Aiops.Analytics.Prediction;
 /// <item>Uncertainty: residual scale inflated for autocorrelation, slope standard error and a 40 % model-error
 /// floor on the slope. The probability is the best z-score of "projection above threshold" within the horizon;
 /// the reported ETA interval is the model interval widened 1.5× (calibration).</item>
-/// <item>Alerting: raise only when confident, with the ETA within the alert horizon (default 6 h, 12 h for step
+/// <item>Alerting: raise only when confident, with the ETA within the alert horizon (default 6 h, 10.5 h for step
 /// growth; <see cref="ThresholdPolicy.Horizon"/> is the outer bound), a non-receding ETA over the last hour and
 /// three agreeing buckets; update when the ETA moves materially and out of the standing interval; withdraw with
 /// hysteresis; stay quiet for one horizon after the series was at the threshold (an incident, not a prediction).</item>
@@ -48,6 +48,14 @@ public sealed class ThresholdPredictor
     private const double WindowHours = 24;
     private const double RecentHours = 8;
     private const double ShortHours = 3;
+
+    /// <summary>Step growth's alert horizon as a multiple of <see cref="ThresholdPolicy.AlertHorizon"/> (10.5 h by
+    /// default): its crossing comes with a jump at a random time, often well before the average-rate ETA.</summary>
+    private const double StepAlertHorizonFactor = 1.75;
+
+    /// <summary>How far past <see cref="ThresholdPolicy.Horizon"/> the late end of step growth's model interval may
+    /// lie at a raise (30 h by default): with few jumps in the window the rate is uncertain by nature.</summary>
+    private const double StepRaiseHighFactor = 1.25;
 
     /// <summary>ETA of the last evaluation when only the young-series guard held it back (derived, not snapshotted).</summary>
     private long? _vetoedEta;
@@ -162,7 +170,7 @@ public sealed class ThresholdPredictor
         _z = Normal.InvCDF(0, 1, 0.5 + policy.IntervalLevel / 2);
         long horizon = (long)policy.Horizon.TotalMilliseconds;
         _alertHorizonMs = Math.Min(horizon, (long)policy.AlertHorizon.TotalMilliseconds);
-        _stepAlertHorizonMs = Math.Min(horizon, 2 * (long)policy.AlertHorizon.TotalMilliseconds);
+        _stepAlertHorizonMs = Math.Min(horizon, (long)(StepAlertHorizonFactor * policy.AlertHorizon.TotalMilliseconds));
     }
 
     /// <summary>The standing prediction, or null.</summary>
@@ -462,11 +470,14 @@ public sealed class ThresholdPredictor
             // Raise only when even the late end of the interval lies within the horizon (an alert whose crossing
             // may come after the horizon is not yet actionable) and the ETA itself within the alert horizon: the
             // chance that a restart, a plateau or a short seasonal peak intervenes grows with the distance, so a
-            // far crossing is forecast but not paged. Step growth gets twice the alert horizon: its crossing comes
-            // with a jump at a random time, often well before the average-rate ETA.
+            // far crossing is forecast but not paged. Step growth gets 1.75× the alert horizon (its crossing comes
+            // with a jump at a random time, often well before the average-rate ETA) and 1.25× the horizon for the
+            // late end of its interval (a rate from two or three jumps is uncertain by nature; requiring the late
+            // end within 24 h held back young disks one jump below the threshold).
             long alertHorizon = f is { StepGrowth: true } ? _stepAlertHorizonMs : _alertHorizonMs;
             bool raise = f is { } g && g.Probability >= _policy.MinProbability && lead >= 5 * 60_000
-                && g.RaiseHighMs - nowMs <= horizonMs && drift <= MaxRaiseDrift && lead <= alertHorizon;
+                && g.RaiseHighMs - nowMs <= (g.StepGrowth ? StepRaiseHighFactor : 1.0) * horizonMs && drift <= MaxRaiseDrift
+                && lead <= alertHorizon;
             if (!raise)
             {
                 _confirm = 0;
