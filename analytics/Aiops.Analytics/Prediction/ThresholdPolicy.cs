@@ -2,7 +2,7 @@ namespace Aiops.Analytics.Prediction;
 
 /// <summary>
 /// How a <see cref="ThresholdPredictor"/> judges one series.
-/// Defaults: horizon 24 h, alert horizon 6 h (12 h for step growth), interval level 0.8 (the [low, high] ETA
+/// Defaults: horizon 24 h, alert horizon 6 h (10.5 h for step growth), interval level 0.8 (the [low, high] ETA
 /// interval is an 80 % interval), minimum probability 0.8 to raise, bucket width 10 min, minimum history 6 h.
 /// </summary>
 /// <param name="Threshold">Value the series must not reach (e.g. 95 for <c>mem.used_percent</c>).</param>
@@ -27,7 +27,7 @@ public sealed record ThresholdPolicy(double Threshold, TimeSpan Horizon, double 
     public TimeSpan MinHistory { get; init; } = TimeSpan.FromHours(6);
 
     /// <summary>
-    /// Confident alert horizon: a prediction is raised only when its ETA is at most this far ahead (twice this for
+    /// Confident alert horizon: a prediction is raised only when its ETA is at most this far ahead (1.75× this for
     /// step growth, whose crossing comes with a jump at a random time), and never beyond <see cref="Horizon"/>,
     /// which stays the outer bound. Further crossings are still forecast (<c>aiops_forecast</c>), not paged.
     /// Default 6 h.

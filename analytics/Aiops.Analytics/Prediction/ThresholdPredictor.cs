@@ -27,7 +27,7 @@ namespace Aiops.Analytics.Prediction;
 /// <item>Uncertainty: residual scale inflated for autocorrelation, slope standard error and a 40 % model-error
 /// floor on the slope. The probability is the best z-score of "projection above threshold" within the horizon;
 /// the reported ETA interval is the model interval widened 1.5× (calibration).</item>
-/// <item>Alerting: raise only when confident, with the ETA within the alert horizon (default 6 h, 12 h for step
+/// <item>Alerting: raise only when confident, with the ETA within the alert horizon (default 6 h, 10.5 h for step
 /// growth; <see cref="ThresholdPolicy.Horizon"/> is the outer bound), a non-receding ETA over the last hour and
 /// three agreeing buckets; update when the ETA moves materially and out of the standing interval; withdraw with
 /// hysteresis; stay quiet for one horizon after the series was at the threshold (an incident, not a prediction).</item>
@@ -48,6 +48,21 @@ public sealed class ThresholdPredictor
     private const double WindowHours = 24;
     private const double RecentHours = 8;
     private const double ShortHours = 3;
+
+    /// <summary>Step growth's alert horizon as a multiple of <see cref="ThresholdPolicy.AlertHorizon"/> (10.5 h by
+    /// default): its crossing comes with a jump at a random time, often well before the average-rate ETA.</summary>
+    private const double StepAlertHorizonFactor = 1.75;
+
+    /// <summary>How far past <see cref="ThresholdPolicy.Horizon"/> the late end of step growth's model interval may
+    /// lie at a raise (30 h by default): with few jumps in the window the rate is uncertain by nature.</summary>
+    private const double StepRaiseHighFactor = 1.25;
+
+    /// <summary>ETA of the last evaluation when only the young-series guard held it back (derived, not snapshotted).</summary>
+    private long? _vetoedEta;
+
+    /// <summary>Span a young series (no reset, &lt; 30 h) needs for step growth: its window is its whole history, and
+    /// a disk that jumped twice in its first hours should not wait 12 h to be judged.</summary>
+    private const double YoungStepHours = 6;
     private const int EtaHistory = 18;
     private const double MaxRaiseDrift = 0.5;
     private const double MaxKeepDrift = 1.0;
@@ -155,7 +170,7 @@ public sealed class ThresholdPredictor
         _z = Normal.InvCDF(0, 1, 0.5 + policy.IntervalLevel / 2);
         long horizon = (long)policy.Horizon.TotalMilliseconds;
         _alertHorizonMs = Math.Min(horizon, (long)policy.AlertHorizon.TotalMilliseconds);
-        _stepAlertHorizonMs = Math.Min(horizon, 2 * (long)policy.AlertHorizon.TotalMilliseconds);
+        _stepAlertHorizonMs = Math.Min(horizon, (long)(StepAlertHorizonFactor * policy.AlertHorizon.TotalMilliseconds));
     }
 
     /// <summary>The standing prediction, or null.</summary>
@@ -437,6 +452,7 @@ public sealed class ThresholdPredictor
     private PredictionChange? Evaluate(long nowMs)
     {
         ForecastResult? f = null;
+        _vetoedEta = null;
         if (_curIdx >= _quietUntilIdx)
         {
             f = Project(nowMs, _curIdx);
@@ -444,7 +460,9 @@ public sealed class ThresholdPredictor
         }
 
         double lead = f is { } ff ? (ff.EtaMs - nowMs) : double.PositiveInfinity;
-        double drift = PushEta(nowMs, f?.EtaMs);
+        // Without a standing prediction, an ETA held back only by the young-series guard counts for the drift (a
+        // standing prediction must still see the forecast as absent, or a lasting veto would never withdraw it).
+        double drift = PushEta(nowMs, f?.EtaMs ?? (_current is null ? _vetoedEta : null));
         long horizonMs = (long)_policy.Horizon.TotalMilliseconds;
 
         if (_current is null)
@@ -452,11 +470,14 @@ public sealed class ThresholdPredictor
             // Raise only when even the late end of the interval lies within the horizon (an alert whose crossing
             // may come after the horizon is not yet actionable) and the ETA itself within the alert horizon: the
             // chance that a restart, a plateau or a short seasonal peak intervenes grows with the distance, so a
-            // far crossing is forecast but not paged. Step growth gets twice the alert horizon: its crossing comes
-            // with a jump at a random time, often well before the average-rate ETA.
+            // far crossing is forecast but not paged. Step growth gets 1.75× the alert horizon (its crossing comes
+            // with a jump at a random time, often well before the average-rate ETA) and 1.25× the horizon for the
+            // late end of its interval (a rate from two or three jumps is uncertain by nature; requiring the late
+            // end within 24 h held back young disks one jump below the threshold).
             long alertHorizon = f is { StepGrowth: true } ? _stepAlertHorizonMs : _alertHorizonMs;
             bool raise = f is { } g && g.Probability >= _policy.MinProbability && lead >= 5 * 60_000
-                && g.RaiseHighMs - nowMs <= horizonMs && drift <= MaxRaiseDrift && lead <= alertHorizon;
+                && g.RaiseHighMs - nowMs <= (g.StepGrowth ? StepRaiseHighFactor : 1.0) * horizonMs && drift <= MaxRaiseDrift
+                && lead <= alertHorizon;
             if (!raise)
             {
                 _confirm = 0;
@@ -619,7 +640,8 @@ public sealed class ThresholdPredictor
         // threshold within the horizon. Series that already reset (sawtooth, restarts) are not diurnal suspects.
         long perHourIdx = 3_600_000 / _bucketMs;
         bool youngSuspect = false;
-        if (_resetIdx == long.MinValue && nowIdx - _ringIdx[RingPos(_ringCount - 1)] < 30 * perHourIdx)
+        bool young = _resetIdx == long.MinValue && nowIdx - _ringIdx[RingPos(_ringCount - 1)] < 30 * perHourIdx;
+        if (young)
         {
             double bWhole = span < 12 ? double.NaN : FitSlope(0, n);
             youngSuspect = !(bWhole > 0) || _ringMed[RingPos(0)] + bWhole * _policy.Horizon.TotalHours < thrEff;
@@ -629,7 +651,11 @@ public sealed class ThresholdPredictor
         // between 0 and a jump. Over the whole window (≤ 24 h) the steps average out; curvature means nothing.
         // Checked on the whole window too: 8 h may hold a single jump (or none) between long flat stretches.
         double diffNoise = DifferenceNoise(n);
-        bool stepGrowth = (StepLike(recentStart, n, diffNoise) || StepLike(0, n, diffNoise)) && _x[n - 1] - _x[0] >= RecentHours + 4;
+        // A young series' window is its whole history: 6 h holding two clean jumps is already step growth (a
+        // disk filled by batches in its first hours), and jumps are not the rising half of a daily cycle, so the
+        // young-series guard does not hold step growth back.
+        bool stepGrowth = (StepLike(recentStart, n, diffNoise) || StepLike(0, n, diffNoise))
+            && _x[n - 1] - _x[0] >= (young ? YoungStepHours : RecentHours + 4);
         if (stepGrowth)
         {
             recentStart = 0;
@@ -810,9 +836,16 @@ public sealed class ThresholdPredictor
             }
         }
 
-        if (eta < 0 || !PeakEnvelopeAllows(nowIdx, _resetIdx, thrEff) || !SurvivesToEta(eta, level, thrEff)
-            || (youngSuspect && eta - nowMs > 6 * 3_600_000))
+        if (eta < 0 || !PeakEnvelopeAllows(nowIdx, _resetIdx, thrEff) || !SurvivesToEta(eta, level, thrEff))
         {
+            return null;
+        }
+
+        if (youngSuspect && !stepGrowth && eta - nowMs > 6 * 3_600_000)
+        {
+            // The ETA still feeds the drift history: a fast leak in a young series is held back until its ETA is
+            // within 6 h, and should not then wait another hour for a drift measurement it already had.
+            _vetoedEta = eta;
             return null;
         }
 

@@ -113,6 +113,32 @@ public class ThresholdPredictorTests
     }
 
     [Fact]
+    public void Update_YoungDiskWithTwoJumps_RaisesBeforeTheJumpOverTheThreshold()
+    {
+        // A disk in its first hours: 51 → 54 at 2 h, → 72.5 at 10 h, → 90.5 (over 90) at 14 h. Within its first
+        // 12 h the series used to be too young for the step rule, and the late end of a rate from two jumps lies
+        // beyond 24 h; a young series with two clean jumps is step growth and may raise on it.
+        static double Level(double h) => h < 2 ? 51.3 : h < 10 ? 54 : h < 14 ? 72.5 : 90.5;
+        var p = new ThresholdPredictor(new ThresholdPolicy(90));
+        List<(long Time, PredictionChange Change)> changes = Feed(p, Level, 13.9, 0.05, 21);
+
+        Assert.True(changes.Any(c => c.Change.Kind == PredictionChangeKind.Raised && c.Time <= Start + 13 * Hour), Describe(changes));
+    }
+
+    [Fact]
+    public void Update_YoungSeriesFastLeak_RaisesHalfAnHourBeforeTheCrossing()
+    {
+        // Flat at 42.5 for 15 h, then a leak that speeds up: 42.5 + 6·(h − 15)^1.3 crosses 95 at ~20.3 h. The
+        // young-series guard holds the ETA back until it is within 6 h; its drift must already be known then.
+        static double Level(double h) => h < 15 ? 42.5 : 42.5 + 6 * Math.Pow(h - 15, 1.3);
+        double crossing = 15 + Math.Pow(52.5 / 6, 1 / 1.3);
+        var p = new ThresholdPredictor(new ThresholdPolicy(95));
+        List<(long Time, PredictionChange Change)> changes = Feed(p, Level, crossing - 0.1, 0.3, 22);
+
+        Assert.True(changes.Any(c => c.Change.Kind == PredictionChangeKind.Raised && c.Time <= Start + (long)((crossing - 0.5) * Hour)), Describe(changes));
+    }
+
+    [Fact]
     public void Update_ThresholdTouchedWithoutSustainedRun_StillPredictsTheLaterCrossing()
     {
         // Half an hour at 30 h where three samples in four read 96 (bucket medians above 95, but no run at/above
