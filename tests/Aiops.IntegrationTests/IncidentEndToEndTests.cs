@@ -34,27 +34,7 @@ public sealed class IncidentSiloFixture : SiloFixture
 /// <summary>The incident manager end to end: CMDB import, correlated anomalies, one incident, one signed ticket, lifecycle.</summary>
 public sealed class IncidentEndToEndTests(IncidentSiloFixture silo) : IClassFixture<IncidentSiloFixture>
 {
-    internal const string Cmdb = """
-        {"cis": [
-          {"id": "sw1", "type": "network-switch", "name": "Switch 1", "attributes": {}},
-          {"id": "h1", "type": "host", "name": "h1", "attributes": {}},
-          {"id": "h2", "type": "host", "name": "h2", "attributes": {}},
-          {"id": "h3", "type": "host", "name": "h3", "attributes": {}},
-          {"id": "h4", "type": "host", "name": "h4", "attributes": {}},
-          {"id": "h5", "type": "host", "name": "h5", "attributes": {}},
-          {"id": "svc-a", "type": "service", "name": "A", "attributes": {}},
-          {"id": "svc-b", "type": "service", "name": "B", "attributes": {}},
-          {"id": "app", "type": "application", "name": "Shop", "attributes": {}}
-        ],
-        "relations": [
-          {"from": "h1", "to": "sw1", "type": "connects-to"}, {"from": "h2", "to": "sw1", "type": "connects-to"},
-          {"from": "h3", "to": "sw1", "type": "connects-to"}, {"from": "h4", "to": "sw1", "type": "connects-to"},
-          {"from": "h5", "to": "sw1", "type": "connects-to"},
-          {"from": "svc-a", "to": "h1", "type": "runs-on"}, {"from": "svc-a", "to": "h2", "type": "runs-on"},
-          {"from": "svc-b", "to": "h3", "type": "runs-on"}, {"from": "svc-b", "to": "h4", "type": "runs-on"},
-          {"from": "app", "to": "svc-a", "type": "depends-on"}, {"from": "app", "to": "svc-b", "type": "depends-on"}
-        ]}
-        """;
+    internal static readonly string Cmdb = TestCmdb.SwitchEstate();
 
     internal static readonly long T0 = DateTimeOffset.Parse("2026-11-10T08:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds() * 1_000_000;
     internal const long Minute = 60_000_000_000L;
@@ -195,7 +175,7 @@ public sealed class IncidentTelemetryTests(IncidentSiloFixture silo) : IClassFix
     [Fact]
     public async Task TelemetryOverGrpc_HostsBehindSwitchDegrade_OneIncidentWithSwitchFirstAndOneTicket()
     {
-        using (var import = await silo.Http.PostAsync("/api/v1/cmdb/import?mode=merge", new StringContent(IncidentEndToEndTests.Cmdb.Replace("\"h", "\"g", StringComparison.Ordinal).Replace("sw1", "sw2", StringComparison.Ordinal).Replace("svc-", "gsvc-", StringComparison.Ordinal).Replace("\"app\"", "\"gapp\"", StringComparison.Ordinal), Encoding.UTF8, "application/json")))
+        using (var import = await silo.Http.PostAsync("/api/v1/cmdb/import?mode=merge", new StringContent(TestCmdb.SwitchEstate(sw: "sw2", hostPrefix: "g", servicePrefix: "gsvc-", app: "gapp"), Encoding.UTF8, "application/json")))
         {
             Assert.Equal(HttpStatusCode.OK, import.StatusCode);
         }

@@ -24,37 +24,15 @@ public sealed class IncidentLifecycleTelemetryTests(IncidentSiloFixture silo) : 
     /// sw1 → h1..h5 → svc-a, svc-b → app (issue #5); sw2 → m1..m4, the switch that goes into maintenance; sw3 → p1, a
     /// probe whose spike shows how far the incident manager's event time has got, in maintenance throughout (no page).
     /// </summary>
-    private const string Cmdb = """
-        {"cis": [
-          {"id": "sw1", "type": "network-switch", "name": "Switch 1", "attributes": {}},
-          {"id": "h1", "type": "host", "name": "h1", "attributes": {}},
-          {"id": "h2", "type": "host", "name": "h2", "attributes": {}},
-          {"id": "h3", "type": "host", "name": "h3", "attributes": {}},
-          {"id": "h4", "type": "host", "name": "h4", "attributes": {}},
-          {"id": "h5", "type": "host", "name": "h5", "attributes": {}},
-          {"id": "svc-a", "type": "service", "name": "A", "attributes": {}},
-          {"id": "svc-b", "type": "service", "name": "B", "attributes": {}},
-          {"id": "app", "type": "application", "name": "Shop", "attributes": {}},
-          {"id": "sw2", "type": "network-switch", "name": "Switch 2", "attributes": {}},
-          {"id": "m1", "type": "host", "name": "m1", "attributes": {}},
-          {"id": "m2", "type": "host", "name": "m2", "attributes": {}},
-          {"id": "m3", "type": "host", "name": "m3", "attributes": {}},
-          {"id": "m4", "type": "host", "name": "m4", "attributes": {}},
-          {"id": "sw3", "type": "network-switch", "name": "Switch 3", "attributes": {}},
-          {"id": "p1", "type": "host", "name": "p1", "attributes": {}}
-        ],
-        "relations": [
-          {"from": "h1", "to": "sw1", "type": "connects-to"}, {"from": "h2", "to": "sw1", "type": "connects-to"},
-          {"from": "h3", "to": "sw1", "type": "connects-to"}, {"from": "h4", "to": "sw1", "type": "connects-to"},
-          {"from": "h5", "to": "sw1", "type": "connects-to"},
-          {"from": "svc-a", "to": "h1", "type": "runs-on"}, {"from": "svc-a", "to": "h2", "type": "runs-on"},
-          {"from": "svc-b", "to": "h3", "type": "runs-on"}, {"from": "svc-b", "to": "h4", "type": "runs-on"},
-          {"from": "app", "to": "svc-a", "type": "depends-on"}, {"from": "app", "to": "svc-b", "type": "depends-on"},
-          {"from": "m1", "to": "sw2", "type": "connects-to"}, {"from": "m2", "to": "sw2", "type": "connects-to"},
-          {"from": "m3", "to": "sw2", "type": "connects-to"}, {"from": "m4", "to": "sw2", "type": "connects-to"},
-          {"from": "p1", "to": "sw3", "type": "connects-to"}
-        ]}
-        """;
+    private static readonly string Cmdb = BuildCmdb();
+
+    private static string BuildCmdb()
+    {
+        var cmdb = TestCmdb.SwitchEstateParts();
+        cmdb.AddSwitch("sw2", "m1", "m2", "m3", "m4");
+        cmdb.AddSwitch("sw3", "p1");
+        return TestCmdb.Json(cmdb);
+    }
 
     private const long Minute = 60_000_000_000L;
 
