@@ -66,7 +66,7 @@ public class TelemetryIngestServiceTests
             LineProtocol = $"net,host=h2 bytes_recv=5i {T}\nnet,host=h2 bytes_recv=oops {T}\n",
         };
 
-        var response = await service.Write(Raw(request), new TestCallContext());
+        var response = await service.Write(Raw(request), Context());
 
         Assert.Equal(9UL, response.Sequence);
         Assert.Equal(3U, response.Accepted);
@@ -91,7 +91,7 @@ public class TelemetryIngestServiceTests
         var good = new WriteRequest { Points = { new Point { Measurement = "m", Fields = { ["v"] = 1 } } } }.ToByteArray();
         var truncated = good[..^1];
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => Service(sink).Write(RawWriteRequest.Copy(truncated), new TestCallContext()));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Service(sink).Write(RawWriteRequest.Copy(truncated), Context()));
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.StartsWith("malformed WriteRequest: ", ex.Status.Detail, StringComparison.Ordinal);
@@ -105,7 +105,7 @@ public class TelemetryIngestServiceTests
         var sink = new RecordingSink { HasCapacity = false };
         var request = new WriteRequest { Points = { new Point { Measurement = "m", Fields = { ["v"] = 1 } } } };
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => Service(sink).Write(Raw(request), new TestCallContext()));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Service(sink).Write(Raw(request), Context()));
 
         Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
         Assert.Equal("", sink.Text);
@@ -117,7 +117,7 @@ public class TelemetryIngestServiceTests
         var request = new WriteRequest { Points = { new Point { Measurement = "m", Fields = { ["v"] = 1 } } } };
         var service = Service(new RecordingSink(), new AuthOptions { Enabled = true });
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => service.Write(Raw(request), new TestCallContext()));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => service.Write(Raw(request), Context()));
 
         Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
     }
@@ -133,7 +133,7 @@ public class TelemetryIngestServiceTests
         })).ToList();
         var responses = new ResponseRecorder();
 
-        await Service(sink).Stream(new RequestQueue(requests), responses, new TestCallContext());
+        await Service(sink).Stream(new RequestQueue(requests), responses, Context());
 
         Assert.Equal([1UL, 2UL, 3UL], responses.Items.Select(r => r.Sequence).ToArray());
         Assert.All(responses.Items, r => Assert.Equal(1U, r.Accepted));
@@ -222,30 +222,5 @@ public class TelemetryIngestServiceTests
         }
     }
 
-    private sealed class TestCallContext(Metadata? headers = null) : ServerCallContext
-    {
-        protected override string MethodCore => "/aiops.telemetry.v1.TelemetryIngest/Write";
-
-        protected override string HostCore => "localhost";
-
-        protected override string PeerCore => "ipv4:127.0.0.1:1";
-
-        protected override DateTime DeadlineCore => DateTime.MaxValue;
-
-        protected override Metadata RequestHeadersCore { get; } = headers ?? [];
-
-        protected override CancellationToken CancellationTokenCore => CancellationToken.None;
-
-        protected override Metadata ResponseTrailersCore { get; } = [];
-
-        protected override Status StatusCore { get; set; }
-
-        protected override WriteOptions? WriteOptionsCore { get; set; }
-
-        protected override AuthContext AuthContextCore => new(null, []);
-
-        protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) => throw new NotSupportedException();
-
-        protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
-    }
+    private static TestServerCallContext Context(Metadata? headers = null) => new("/aiops.telemetry.v1.TelemetryIngest/Write", headers);
 }

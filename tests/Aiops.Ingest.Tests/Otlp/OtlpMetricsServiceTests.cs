@@ -56,7 +56,7 @@ public class OtlpMetricsServiceTests
             new Metric { Name = "wide.hist", Histogram = new Histogram { DataPoints = { new HistogramDataPoint { Count = 1, TimeUnixNano = T }, wide } } },
             new Metric { Name = "g", Gauge = new Gauge { DataPoints = { new NumberDataPoint { AsDouble = double.NaN }, new NumberDataPoint { AsDouble = 2, TimeUnixNano = T } } } });
 
-        var response = await service.Export(request, new TestCallContext());
+        var response = await service.Export(request, Context());
 
         Assert.Equal($"wide_hist,host=h count=1i {T}\ng,host=h value=2 {T}\n", sink.Text);
         Assert.Equal(2, sink.Points);
@@ -74,7 +74,7 @@ public class OtlpMetricsServiceTests
         var service = Service(sink, new IngestOptions());
         var request = Request(new Metric { Name = "g", Gauge = new Gauge { DataPoints = { new NumberDataPoint { AsDouble = 1 } } } });
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => service.Export(request, new TestCallContext()));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => service.Export(request, Context()));
 
         Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
         Assert.Equal(0, sink.Points);
@@ -97,10 +97,10 @@ public class OtlpMetricsServiceTests
         var auth = new AuthOptions { Enabled = true, Tokens = [new TokenOptions { Token = "t", Scopes = ["write"] }] };
         var service = Service(sink, new IngestOptions(), auth);
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => service.Export(new ExportMetricsServiceRequest(), new TestCallContext()));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => service.Export(new ExportMetricsServiceRequest(), Context()));
 
         Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
-        var ok = await service.Export(new ExportMetricsServiceRequest(), new TestCallContext(new Metadata { { "authorization", "Bearer t" } }));
+        var ok = await service.Export(new ExportMetricsServiceRequest(), Context(new Metadata { { "authorization", "Bearer t" } }));
         Assert.Null(ok.PartialSuccess);
     }
 
@@ -165,30 +165,5 @@ public class OtlpMetricsServiceTests
         }
     }
 
-    private sealed class TestCallContext(Metadata? headers = null) : ServerCallContext
-    {
-        protected override string MethodCore => "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
-
-        protected override string HostCore => "localhost";
-
-        protected override string PeerCore => "ipv4:127.0.0.1:1";
-
-        protected override DateTime DeadlineCore => DateTime.MaxValue;
-
-        protected override Metadata RequestHeadersCore { get; } = headers ?? [];
-
-        protected override CancellationToken CancellationTokenCore => CancellationToken.None;
-
-        protected override Metadata ResponseTrailersCore { get; } = [];
-
-        protected override Status StatusCore { get; set; }
-
-        protected override WriteOptions? WriteOptionsCore { get; set; }
-
-        protected override AuthContext AuthContextCore => new(null, []);
-
-        protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) => throw new NotSupportedException();
-
-        protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
-    }
+    private static TestServerCallContext Context(Metadata? headers = null) => new("/opentelemetry.proto.collector.metrics.v1.MetricsService/Export", headers);
 }
