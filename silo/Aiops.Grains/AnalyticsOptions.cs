@@ -10,15 +10,39 @@ public sealed class AnalyticsOptions
         return brace < 0 ? series : series[..brace];
     }
 
-    /// <summary>The threshold that applies to <paramref name="series"/>, if any: by metric (the series key up to
-    /// <c>{</c>); for <c>cpu.usage_active</c> only the total (<c>cpu=cpu-total</c>, or no <c>cpu</c> tag).</summary>
-    public bool TryGetThreshold(string series, out string metric, out double threshold)
+    /// <summary>The CMDB attribute prefix of a per-CI threshold: attribute <c>threshold.mem.used_percent</c> = <c>90</c>.</summary>
+    public const string ThresholdAttributePrefix = "threshold.";
+
+    /// <summary>
+    /// The threshold that applies to <paramref name="series"/> of an entity, if any, by metric (the series key up to
+    /// <c>{</c>), most specific first: the CI's own CMDB attribute <c>threshold.&lt;metric&gt;</c>, then
+    /// <see cref="ThresholdsByCiType"/> for the CI's type, then <see cref="Thresholds"/>, then the defaults. A value of 0
+    /// or less at any level turns prediction off for that metric. For <c>cpu.usage_active</c> only the total
+    /// (<c>cpu=cpu-total</c>, or no <c>cpu</c> tag) is predicted.
+    /// </summary>
+    /// <param name="series">Series key.</param>
+    /// <param name="ciType">The entity's CI type (from the CMDB; <c>host</c> for a host the CMDB does not know), or null.</param>
+    /// <param name="ciAttributes">The entity's CMDB attributes, or null.</param>
+    /// <param name="metric">The metric of <paramref name="series"/>.</param>
+    /// <param name="threshold">The threshold, when the answer is true.</param>
+    public bool TryGetThreshold(string series, string? ciType, IReadOnlyDictionary<string, string>? ciAttributes, out string metric, out double threshold)
     {
         metric = MetricOf(series);
         if (metric == "cpu.usage_active" && metric.Length < series.Length && series.Contains("cpu=", StringComparison.Ordinal) && !series.Contains("cpu=cpu-total", StringComparison.Ordinal))
         {
             threshold = 0;
             return false;
+        }
+
+        if (ciAttributes is not null && ciAttributes.TryGetValue(ThresholdAttributePrefix + metric, out var text)
+            && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out threshold) && double.IsFinite(threshold))
+        {
+            return threshold > 0;
+        }
+
+        if (ciType is not null && ThresholdsByCiType.TryGetValue(ciType, out var byType) && byType.TryGetValue(metric, out threshold))
+        {
+            return threshold > 0;
         }
 
         if (Thresholds.TryGetValue(metric, out threshold))
@@ -71,10 +95,18 @@ public sealed class AnalyticsOptions
 
     /// <summary>
     /// Thresholds predicted per metric (<c>measurement.field</c>), on top of the defaults (<c>mem.used_percent</c> 95,
-    /// <c>disk.used_percent</c> 90, <c>cpu.usage_active</c> 95); a value of 0 or less turns a default off.
-    /// Per-CI-type thresholds come with the CMDB.
+    /// <c>disk.used_percent</c> 90, <c>cpu.usage_active</c> 95); a value of 0 or less turns a default off. More specific:
+    /// <see cref="ThresholdsByCiType"/> and a CI's CMDB attribute <c>threshold.&lt;metric&gt;</c> (see
+    /// <see cref="TryGetThreshold"/>).
     /// </summary>
     public Dictionary<string, double> Thresholds { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Thresholds per CI type, then metric (e.g. <c>Aiops:Analytics:ThresholdsByCiType:database:disk.used_percent</c> =
+    /// 80); they win over <see cref="Thresholds"/>. The type is the CI's in the CMDB (CI id = host name or CI key);
+    /// a host the CMDB does not know has type <c>host</c>.
+    /// </summary>
+    public Dictionary<string, Dictionary<string, double>> ThresholdsByCiType { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Prediction horizon in hours (default 24): only crossings expected within it are predicted.</summary>
     public double PredictionHorizonHours { get; set; } = 24;

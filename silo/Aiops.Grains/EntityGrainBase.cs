@@ -67,11 +67,12 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
     /// <summary>The tag that names this entity in derived series: <c>host</c> or <c>ci</c>.</summary>
     private string EntityTag => Kind == EntityKind.Host ? "host" : "ci";
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        await RefreshCiAsync();
         foreach (var (key, snapshot) in _state.State.Series)
         {
-            var series = SeriesState.FromSnapshot(snapshot, _analytics.TryGetThreshold(key, out var metric, out var threshold) ? Policy(threshold) : null);
+            var series = SeriesState.FromSnapshot(snapshot, TryGetThreshold(key, out var metric, out var threshold) ? Policy(threshold) : null);
             series.Metric = series.Predictor is null ? null : metric;
             _series[key] = series;
         }
@@ -98,11 +99,80 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
             .GetStream<AnomalyEvent>(StreamId.Create(AnomalyStreams.Namespace, AnomalyStreams.AllKey));
         _predictions = this.GetStreamProvider(AnomalyStreams.Provider)
             .GetStream<PredictionEvent>(StreamId.Create(PredictionStreams.Namespace, AnomalyStreams.AllKey));
-        return base.OnActivateAsync(cancellationToken);
+        await base.OnActivateAsync(cancellationToken);
+    }
+
+    /// <summary>How often (wall clock) the entity re-reads its CI from the CMDB for per-CI and per-type thresholds.</summary>
+    private static readonly TimeSpan CiRefreshInterval = TimeSpan.FromMinutes(5);
+
+    private string? _ciType;
+
+    private IReadOnlyDictionary<string, string>? _ciAttributes;
+
+    private long _ciReadAt;
+
+    private bool TryGetThreshold(string series, out string metric, out double threshold) =>
+        _analytics.TryGetThreshold(series, _ciType, _ciAttributes, out metric, out threshold);
+
+    /// <summary>
+    /// Reads this entity's CI (CI id = host name or CI key) for its type and <c>threshold.*</c> attributes; a host the CMDB
+    /// does not know has type <c>host</c>. A failed read keeps what was known: thresholds must not flap with the CMDB grain.
+    /// </summary>
+    private async Task RefreshCiAsync()
+    {
+        _ciReadAt = _time.GetTimestamp();
+        try
+        {
+            var ci = await GrainFactory.GetGrain<ICmdbGrain>(ICmdbGrain.DefaultKey).GetCi(this.GetPrimaryKeyString());
+            _ciType = ci?.Type ?? (Kind == EntityKind.Host ? "host" : null);
+            _ciAttributes = ci?.Attributes;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _ciType ??= Kind == EntityKind.Host ? "host" : null;
+            LogCiReadFailed(_logger, ex, Kind, this.GetPrimaryKeyString());
+        }
+    }
+
+    /// <summary>
+    /// Every <see cref="CiRefreshInterval"/>, re-reads the CI and moves predictors whose threshold changed (a CMDB
+    /// attribute or type edited) to the new one, keeping what they learnt of the trend; a metric whose threshold was
+    /// turned off stops being predicted, one that got a threshold starts.
+    /// </summary>
+    private async Task RefreshThresholdsIfDueAsync()
+    {
+        if (_time.GetElapsedTime(_ciReadAt) < CiRefreshInterval)
+        {
+            return;
+        }
+
+        await RefreshCiAsync();
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        foreach (var (key, series) in _series)
+        {
+            var has = TryGetThreshold(key, out var metric, out var threshold);
+            if (!has)
+            {
+                series.Predictor = null;
+                series.Metric = null;
+            }
+            else if (series.Predictor is null)
+            {
+                series.Predictor = new ThresholdPredictor(Policy(threshold));
+                series.Metric = metric;
+            }
+            else if (series.Predictor.Policy.Threshold != threshold)
+            {
+                buffer.ResetWrittenCount();
+                series.Predictor.WriteState(buffer);
+                series.Predictor = ThresholdPredictor.Restore(buffer.WrittenSpan, Policy(threshold));
+            }
+        }
     }
 
     public async Task Ingest(TelemetryBatch batch)
     {
+        await RefreshThresholdsIfDueAsync();
         List<DerivedPoint>? derived = null;
         List<AnomalyEvent>? events = null;
         List<PredictionEvent>? predictions = null;
@@ -121,7 +191,7 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
                 }
 
                 series = new SeriesState();
-                if (_analytics.TryGetThreshold(sample.Series, out var metric, out var threshold))
+                if (TryGetThreshold(sample.Series, out var metric, out var threshold))
                 {
                     series.Predictor = new ThresholdPredictor(Policy(threshold));
                     series.Metric = metric;
@@ -454,6 +524,9 @@ public abstract partial class EntityGrainBase : Grain, ITelemetryEntityGrain
     }
 
     private EntitySummary Summary() => new(this.GetPrimaryKeyString(), Kind, _series.Count, _pointCount, _lastSeenNs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind} {EntityKey}: reading its CI from the CMDB failed; thresholds by CI type and CI attribute keep what was known")]
+    private static partial void LogCiReadFailed(ILogger logger, Exception exception, EntityKind kind, string entityKey);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind} {EntityKey} reached {Limit} series; new series such as {Series} are not analysed")]
     private static partial void LogCardinalityLimit(ILogger logger, EntityKind kind, string entityKey, int limit, string series);

@@ -69,6 +69,34 @@ public sealed class PredictionLiveTests(SiloFixture silo) : IClassFixture<SiloFi
     }
 
     [Fact]
+    public async Task CiAttributeThreshold_LeakTowardIt_PredictedAgainstTheCisOwnThreshold()
+    {
+        // The CMDB says this host must stay under 80 % memory (attribute threshold.mem.used_percent), not the default 95.
+        using (var upsert = await silo.Http.PostAsJsonAsync("/api/v1/cis", new { id = "ci-threshold-host", type = "host", name = "ci-threshold-host", attributes = new Dictionary<string, string> { ["threshold.mem.used_percent"] = "80" } }))
+        {
+            Assert.True(upsert.IsSuccessStatusCode, await upsert.Content.ReadAsStringAsync());
+        }
+
+        // A day at 50 %, then 1.5 points an hour up to ≈ 77 % at the end: 80 % is two hours ahead, 95 % twelve.
+        var noise = new Random(3);
+        var body = new StringBuilder();
+        for (var i = 0; i < (24 + 18) * 60; i++)
+        {
+            var value = 50 + 1.5 * Math.Max(0, (i / 60.0) - 24) + Gaussian(noise) * 0.5;
+            body.Append(CultureInfo.InvariantCulture, $"mem,host=ci-threshold-host used_percent={value:0.###} {StartNs + i * MinuteNs}\n");
+        }
+
+        using (var response = await silo.Http.PostAsync("/write", new StringContent(body.ToString())))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        }
+
+        await SiloFixture.WaitUntilAsync(async () => (await OpenPredictionsAsync("ci-threshold-host")).Count > 0, "an open prediction for ci-threshold-host");
+        var open = (await OpenPredictionsAsync("ci-threshold-host"))[0];
+        Assert.Equal(80, open.GetProperty("threshold").GetDouble());
+    }
+
+    [Fact]
     public async Task PredictionsApi_UnknownState_Answers400()
     {
         using var response = await silo.Http.GetAsync("/api/v1/predictions?state=maybe");
