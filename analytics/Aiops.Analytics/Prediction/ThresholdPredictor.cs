@@ -24,9 +24,11 @@ namespace Aiops.Analytics.Prediction;
 /// <item>Trend: Theil–Sen slope over the last 8 h since the reset; adjacent-window slopes give acceleration
 /// (quadratic) or deceleration (exponential damping), used only when significant. An exponential-saturation fit
 /// (variable projection over a τ grid) vetoes smooth fills that level off below the threshold.</item>
-/// <item>Uncertainty: residual scale inflated for autocorrelation, slope standard error and a 40 % model-error
-/// floor on the slope. The probability is the best z-score of "projection above threshold" within the horizon;
-/// the reported ETA interval is the model interval widened 1.5× (calibration).</item>
+/// <item>Uncertainty: residual scale inflated for autocorrelation, slope standard error and a model error on the
+/// slope. The probability (and the raise rule's late end) uses a fixed 40 % model error; the reported ETA
+/// interval uses this series' own evidence instead (how much the slopes of the two halves of its window
+/// disagree, 7–40 %; the full 40 % for seasonal series, series that reset, damped or accelerating fits), widened
+/// 1.5× (calibration).</item>
 /// <item>Alerting: raise only when confident, with the ETA within the alert horizon (default 6 h, 10.5 h for step
 /// growth; <see cref="ThresholdPolicy.Horizon"/> is the outer bound), a non-receding ETA over the last hour and
 /// three agreeing buckets; update when the ETA moves materially and out of the standing interval; withdraw with
@@ -73,8 +75,10 @@ public sealed class ThresholdPredictor
     // The reported interval's relative slope error is what this series' own slope did over its window: the
     // slopes of the two halves of the recent window disagree by about what the slope will drift over a similar
     // span ahead. Clamped to [MinSlopeModelError, SlopeModelError]: a clean line still gets a floor (its future is
-    // not guaranteed to stay linear), and no evidence ever widens it past the old fixed 40 %.
-    private const double MinSlopeModelError = 0.1;
+    // not guaranteed to stay linear), and no evidence ever widens it past the old fixed 40 %. Seasonal series,
+    // series that already reset and damped/accelerating fits keep the full 40 %: their window halves do not
+    // show the instability that matters (the next cycle, the next reset, the changing rate).
+    private const double MinSlopeModelError = 0.07;
 
     // The reported interval is the model interval widened by this factor: the model's errors (slope, level,
     // curvature) miss how much real crossings wander (autocorrelated noise, steps, the 5-minute rule), and 80 %
@@ -751,7 +755,7 @@ public sealed class ThresholdPredictor
         // The reported [low, high] interval uses the evidence-based slope error; the raise rule (probability and
         // the late end "surely within the horizon") keeps the fixed 40 % so that when to page does not change.
         double relErr = SlopeModelError;
-        if (!stepGrowth && lambda == 0 && curvature == 0)
+        if (!seasonal && _resetIdx == long.MinValue && lambda == 0 && curvature == 0)
         {
             relErr = SlopeInstability(recentStart, n, bNow);
         }
