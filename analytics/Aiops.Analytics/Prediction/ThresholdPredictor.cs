@@ -24,9 +24,11 @@ namespace Aiops.Analytics.Prediction;
 /// <item>Trend: Theil–Sen slope over the last 8 h since the reset; adjacent-window slopes give acceleration
 /// (quadratic) or deceleration (exponential damping), used only when significant. An exponential-saturation fit
 /// (variable projection over a τ grid) vetoes smooth fills that level off below the threshold.</item>
-/// <item>Uncertainty: residual scale inflated for autocorrelation, slope standard error and a 40 % model-error
-/// floor on the slope. The probability is the best z-score of "projection above threshold" within the horizon;
-/// the reported ETA interval is the model interval widened 1.5× (calibration).</item>
+/// <item>Uncertainty: residual scale inflated for autocorrelation, slope standard error and a model error on the
+/// slope. The probability (and the raise rule's late end) uses a fixed 40 % model error; the reported ETA
+/// interval uses this series' own evidence instead (how much the slopes of the two halves of its window
+/// disagree, 7–40 %; the full 40 % for seasonal series, series that reset, damped or accelerating fits), widened
+/// 1.5× (calibration).</item>
 /// <item>Alerting: raise only when confident, with the ETA within the alert horizon (default 6 h, 10.5 h for step
 /// growth; <see cref="ThresholdPolicy.Horizon"/> is the outer bound), a non-receding ETA over the last hour and
 /// three agreeing buckets; update when the ETA moves materially and out of the standing interval; withdraw with
@@ -69,6 +71,14 @@ public sealed class ThresholdPredictor
     private const double MinWindowHours = 2;
     private const int MinWindowPoints = 10;
     private const double SlopeModelError = 0.4;
+
+    // The reported interval's relative slope error is what this series' own slope did over its window: the
+    // slopes of the two halves of the recent window disagree by about what the slope will drift over a similar
+    // span ahead. Clamped to [MinSlopeModelError, SlopeModelError]: a clean line still gets a floor (its future is
+    // not guaranteed to stay linear), and no evidence ever widens it past the old fixed 40 %. Seasonal series,
+    // series that already reset and damped/accelerating fits keep the full 40 %: their window halves do not
+    // show the instability that matters (the next cycle, the next reset, the changing rate).
+    private const double MinSlopeModelError = 0.07;
 
     // The reported interval is the model interval widened by this factor: the model's errors (slope, level,
     // curvature) miss how much real crossings wander (autocorrelated noise, steps, the 5-minute rule), and 80 %
@@ -742,6 +752,15 @@ public sealed class ThresholdPredictor
         double levelSe = 1.2533 * sigma / Math.Sqrt(recent);
         double bSe = Math.Sqrt(seRecent * seRecent + SlopeModelError * SlopeModelError * bNow * bNow);
         double curvSe = Math.Abs(curvature) * 0.5;
+        // The reported [low, high] interval uses the evidence-based slope error; the raise rule (probability and
+        // the late end "surely within the horizon") keeps the fixed 40 % so that when to page does not change.
+        double relErr = SlopeModelError;
+        if (!seasonal && _resetIdx == long.MinValue && lambda == 0 && curvature == 0)
+        {
+            relErr = SlopeInstability(recentStart, n, bNow);
+        }
+
+        double bSeI = Math.Sqrt(seRecent * seRecent + relErr * relErr * bNow * bNow);
 
         // The model this evaluation projects with is what TryForecast draws: recorded before the remaining
         // vetoes, which judge the crossing, not the trend itself. (Every veto below returns null without side
@@ -802,6 +821,7 @@ public sealed class ThresholdPredictor
                 : level + bNow * t + 0.5 * curvature * t * t;
             double f = trend + Seasonal(nowIdx + k, centre, seasonal);
             double sd = Math.Sqrt(levelSe * levelSe + bSe * bSe * t * t + curvSe * curvSe * t * t * t * t / 4);
+            double sdI = Math.Sqrt(levelSe * levelSe + bSeI * bSeI * t * t + curvSe * curvSe * t * t * t * t / 4);
             long at = nowIdx * _bucketMs + k * _bucketMs;
             if (at > expectedReset)
             {
@@ -814,7 +834,7 @@ public sealed class ThresholdPredictor
                 bestZ = Math.Max(bestZ, zScore);
             }
 
-            if (low < 0 && f + IntervalCalibration * _z * sd >= thrEff)
+            if (low < 0 && f + IntervalCalibration * _z * sdI >= thrEff)
             {
                 low = at;
             }
@@ -829,9 +849,16 @@ public sealed class ThresholdPredictor
                 raiseHigh = at;
             }
 
-            if (high < 0 && f - IntervalCalibration * _z * sd >= thrEff)
+            if (high < 0 && f - IntervalCalibration * _z * sdI >= thrEff)
             {
                 high = at;
+            }
+
+            // The scan stops where the fixed-error interval would have ended (sdI ≤ sd, so the reported late end
+            // is found by then): the probability is the best z-score up to there, unchanged by the narrower
+            // interval.
+            if (f - IntervalCalibration * _z * sd >= thrEff)
+            {
                 break;
             }
         }
@@ -1008,6 +1035,27 @@ public sealed class ThresholdPredictor
         projectedPeak = last + Math.Max(0, growth);
         double cv = Math.Sqrt(var / m) / Math.Max(typicalHours, 1e-9);
         return cv <= 0.3 && projectedPeak < thrEff - 1;
+    }
+
+    /// <summary>Relative slope error from this series' own evidence: |b₂ − b₁| / b over the two halves of
+    /// [from, to), clamped to [<see cref="MinSlopeModelError"/>, <see cref="SlopeModelError"/>]; the fixed maximum
+    /// when a half is too short to fit.</summary>
+    private double SlopeInstability(int from, int to, double b)
+    {
+        double midX = 0.5 * (_x[from] + _x[to - 1]);
+        int mid = from;
+        while (mid < to && _x[mid] < midX)
+        {
+            mid++;
+        }
+
+        if (mid - from < MinWindowPoints / 2 || to - mid < MinWindowPoints / 2 || !(b > 0))
+        {
+            return SlopeModelError;
+        }
+
+        double d = Math.Abs(FitSlope(mid, to) - FitSlope(from, mid)) / b;
+        return double.IsFinite(d) ? Math.Clamp(d, MinSlopeModelError, SlopeModelError) : SlopeModelError;
     }
 
     private double FitSlope(int from, int to)

@@ -63,6 +63,38 @@ public class ThresholdPredictorTests
     }
 
     [Fact]
+    public void Update_CleanLinearLeakFourHoursAhead_IntervalWithinAboutAnHour()
+    {
+        // The live-demo complaint: a clean line (σ 0.15) crossing 95 at 12 h got −2 h / +16 h. A 4 h alert
+        // horizon makes the raise come with ~8 h of history and the crossing ~4 h ahead.
+        var p = new ThresholdPredictor(new ThresholdPolicy(95) { AlertHorizon = TimeSpan.FromHours(4) });
+        List<(long Time, PredictionChange Change)> changes = Feed(p, h => 59 + 3 * h, 8.75, 0.15, 11);
+
+        (long time, PredictionChange raised) = changes.First(c => c.Change.Kind == PredictionChangeKind.Raised);
+        Aiops.Analytics.Prediction.Prediction pr = raised.Prediction!;
+        Assert.InRange((time - Start) / (double)Hour, 7.5, 8.75);
+        double early = (pr.EtaUnixMs - pr.LowUnixMs) / (double)Hour, late = (pr.HighUnixMs - pr.EtaUnixMs) / (double)Hour;
+        Assert.True(early <= 1.1 && late <= 1.1, $"interval −{early:0.00} h / +{late:0.00} h; {Describe(changes)}");
+        long crossing = Start + 12 * Hour;
+        Assert.InRange(crossing, pr.LowUnixMs, pr.HighUnixMs);
+    }
+
+    [Fact]
+    public void Update_LeakWhoseSlopeDoubled_IntervalWiderThanForTheCleanLine()
+    {
+        // Same level and ETA at the raise, but the rate doubled halfway through the window: the series' own
+        // evidence says its slope is not stable, so the interval must not shrink to the clean line's.
+        ThresholdPolicy policy = new(95) { AlertHorizon = TimeSpan.FromHours(4) };
+        var clean = new ThresholdPredictor(policy);
+        var bent = new ThresholdPredictor(policy);
+        Aiops.Analytics.Prediction.Prediction c = Feed(clean, h => 59 + 3 * h, 8.75, 0.15, 12).First(x => x.Change.Kind == PredictionChangeKind.Raised).Change.Prediction!;
+        Aiops.Analytics.Prediction.Prediction b = Feed(bent, h => h < 4 ? 71 + 1.5 * (h - 4) : 71 + 3 * (h - 4), 11.5, 0.15, 12).First(x => x.Change.Kind == PredictionChangeKind.Raised).Change.Prediction!;
+
+        Assert.True(b.HighUnixMs - b.LowUnixMs > 1.5 * (c.HighUnixMs - c.LowUnixMs),
+            $"bent {(b.HighUnixMs - b.LowUnixMs) / (double)Hour:0.00} h, clean {(c.HighUnixMs - c.LowUnixMs) / (double)Hour:0.00} h");
+    }
+
+    [Fact]
     public void Update_LongerAlertHorizon_RaisesEarlier()
     {
         var policy = new ThresholdPolicy(95);
