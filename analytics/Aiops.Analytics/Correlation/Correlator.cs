@@ -577,8 +577,18 @@ public sealed class Correlator
     {
         var h = i.RootLike(_options.FragmentCoverage);
         if (h < 0 || h == a || h >= _graph.Count || i.Members.ContainsKey(h) || i.Cover[h] < 2) return false;
-        if (t - i.CoverFirst[h] <= _options.PropagationWindow) return false;
-        foreach (var x in _graph.AncestorsOf(h)) if (x == a) return true;
+        var ancestors = _graph.AncestorsOf(h);
+        var depths = _graph.AncestorDepthsOf(h);
+        var young = t - i.CoverFirst[h] <= _options.PropagationWindow;
+        for (var k = 0; k < ancestors.Length; k++)
+        {
+            if (ancestors[k] != a) continue;
+            // Hop by hop: with two or more quiet CIs between h and a (h is the most specific CI covering the
+            // members, so none of them is a member), a's failure would have had to cross them silently. a is
+            // no explanation of the cascade under h even while it is young (a silent database's services are
+            // not a storage array's siblings because the array also carries their VMs' hypervisors).
+            return !young || depths[k] >= 3;
+        }
         return false;
     }
 

@@ -293,6 +293,37 @@ public class CorrelatorCascadeTests
     }
 
     [Fact]
+    public void Add_VmUnderTheSameArrayMomentsIntoASilentDatabasesCascade_OwnIncident()
+    {
+        // A silent database's two services fail; seconds later a VM on another hypervisor of the same storage
+        // array reports. The array covers everything, but between it and the database sit a VM and a hypervisor
+        // that stayed quiet: the array's failure would have crossed them. Two faults, even while the database's
+        // cascade is younger than one propagation window.
+        var cis = new List<ConfigurationItem>();
+        var rels = new List<CmdbRelation>();
+        void Ci(string id, string type) => cis.Add(new ConfigurationItem(id, type, id));
+        void R(string from, string to, RelationType t) => rels.Add(new CmdbRelation(from, to, t));
+        Ci("san", "storage");
+        foreach (var h in new[] { "1", "2" })
+        {
+            Ci("hv" + h, "hypervisor");
+            R("hv" + h, "san", RelationType.DependsOn);
+            Ci("vm" + h, "host");
+            R("vm" + h, "hv" + h, RelationType.RunsOn);
+        }
+        Ci("db", "database");
+        R("db", "vm1", RelationType.RunsOn);
+        foreach (var s in new[] { "svcA", "svcB" })
+        {
+            Ci(s, "service");
+            R(s, "db", RelationType.DependsOn);
+        }
+        var c = Run(new CmdbGraph(new CmdbDocument(cis, rels)), [Ev("svcA", 0), Ev("svcB", 10), Ev("vm2", 30, EventKind.Down)]);
+        Assert.Equal(2, Live(c).Count);
+        Assert.Contains(Live(c), i => i.RankRootCauses()[0].Ci == "db");
+    }
+
+    [Fact]
     public void RankRootCauses_TwoVmsOfASilentHypervisor_HypervisorRanksFirst()
     {
         // vm1-2 explains itself and its service, vm1-3 only itself: the silent hv1 explains all three.
