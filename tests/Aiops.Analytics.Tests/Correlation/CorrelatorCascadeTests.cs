@@ -324,6 +324,37 @@ public class CorrelatorCascadeTests
     }
 
     [Fact]
+    public void RankRootCauses_SilentQueuesCascadePlusOneStrayVmOfItsHypervisor_QueueRanksFirst()
+    {
+        // Four services of a silent message queue fail, then another VM on the queue's hypervisor reports and
+        // joins. The hypervisor explains all five, the queue four; but between the hypervisor and the queue sits
+        // the queue's VM, quiet: had the hypervisor failed, it would have failed too. The queue is the root.
+        var cis = new List<ConfigurationItem>();
+        var rels = new List<CmdbRelation>();
+        void Ci(string id, string type) => cis.Add(new ConfigurationItem(id, type, id));
+        void R(string from, string to, RelationType t) => rels.Add(new CmdbRelation(from, to, t));
+        Ci("hv", "hypervisor");
+        foreach (var vm in new[] { "vmq", "vmx" })
+        {
+            Ci(vm, "host");
+            R(vm, "hv", RelationType.RunsOn);
+        }
+        Ci("mq", "message-queue");
+        R("mq", "vmq", RelationType.RunsOn);
+        var events = new List<CorrelationEvent>();
+        for (var s = 1; s <= 4; s++)
+        {
+            Ci("svc" + s, "service");
+            R("svc" + s, "mq", RelationType.DependsOn);
+            events.Add(Ev("svc" + s, 10 * s));
+        }
+        events.Add(Ev("vmx", 60));
+        var c = Run(new CmdbGraph(new CmdbDocument(cis, rels)), events);
+        var inc = Assert.Single(Live(c));
+        Assert.Equal("mq", inc.RankRootCauses()[0].Ci);
+    }
+
+    [Fact]
     public void RankRootCauses_TwoVmsOfASilentHypervisor_HypervisorRanksFirst()
     {
         // vm1-2 explains itself and its service, vm1-3 only itself: the silent hv1 explains all three.
