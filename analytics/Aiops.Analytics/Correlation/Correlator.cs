@@ -451,6 +451,11 @@ public sealed class Correlator
             var fragments = list.Where(i => i != target && _now - i.CoverLast[via] <= _options.SiblingWindow
                 && (Onset(i) - onset).Duration() <= half
                 && i.RecentCoverage(via, _now) >= _options.FragmentCoverage && !ExplainedOutside(i, via)).ToList();
+            // Cause precedes effect: a reporting via whose first symptom came later than the late-root window
+            // after a fragment's onset under it (and is not down) is not that fragment's root, the same bound
+            // as the late-root rule (a lone anomaly on a VM five minutes after its service's own cascade).
+            if (target.Members.TryGetValue(via, out var viaMember) && !viaMember.Down)
+                fragments.RemoveAll(f => viaMember.FirstAt - f.CoverFirst[via] > _options.LateRootWindow);
             if (fragments.Count == 0) continue;
             // A failure travels hop by hop, so only the root of a cascade may be silent: a fragment whose
             // head sits several hops under via, with the CIs in between quiet, is not via's cascade but a

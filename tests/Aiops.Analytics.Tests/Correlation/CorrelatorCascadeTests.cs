@@ -355,6 +355,17 @@ public class CorrelatorCascadeTests
     }
 
     [Fact]
+    public void Add_AnomalyOnTheVmMinutesAfterItsServicesCascade_DoesNotAbsorbThatCascade()
+    {
+        // svc1-1 fails with its load balancer and application; five and a half minutes later its VM reports one
+        // anomaly. A cause precedes its effects (within the late-root window): the VM's event is not the root
+        // of the service's cascade, so the cascade keeps its own incident and its own root.
+        var c = Run(Graph(), [Ev("svc1-1", 0, score: 0.9), Ev("lb1", 20), Ev("app1", 40), Ev("vm1-1", 330, score: 0.6)]);
+        Assert.Equal(2, Live(c).Count);
+        Assert.Contains(Live(c), i => i.EventIds.Count == 3 && i.RankRootCauses()[0].Ci == "svc1-1");
+    }
+
+    [Fact]
     public void RankRootCauses_TwoVmsOfASilentHypervisor_HypervisorRanksFirst()
     {
         // vm1-2 explains itself and its service, vm1-3 only itself: the silent hv1 explains all three.
