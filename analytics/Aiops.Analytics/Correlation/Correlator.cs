@@ -451,6 +451,11 @@ public sealed class Correlator
             var fragments = list.Where(i => i != target && _now - i.CoverLast[via] <= _options.SiblingWindow
                 && (Onset(i) - onset).Duration() <= half
                 && i.RecentCoverage(via, _now) >= _options.FragmentCoverage && !ExplainedOutside(i, via)).ToList();
+            // Cause precedes effect: a reporting via whose first symptom came later than the late-root window
+            // after a fragment's onset under it (and is not down) is not that fragment's root, the same bound
+            // as the late-root rule (a lone anomaly on a VM five minutes after its service's own cascade).
+            if (target.Members.TryGetValue(via, out var viaMember) && !viaMember.Down)
+                fragments.RemoveAll(f => viaMember.FirstAt - f.CoverFirst[via] > _options.LateRootWindow);
             if (fragments.Count == 0) continue;
             // A failure travels hop by hop, so only the root of a cascade may be silent: a fragment whose
             // head sits several hops under via, with the CIs in between quiet, is not via's cascade but a
@@ -577,8 +582,18 @@ public sealed class Correlator
     {
         var h = i.RootLike(_options.FragmentCoverage);
         if (h < 0 || h == a || h >= _graph.Count || i.Members.ContainsKey(h) || i.Cover[h] < 2) return false;
-        if (t - i.CoverFirst[h] <= _options.PropagationWindow) return false;
-        foreach (var x in _graph.AncestorsOf(h)) if (x == a) return true;
+        var ancestors = _graph.AncestorsOf(h);
+        var depths = _graph.AncestorDepthsOf(h);
+        var young = t - i.CoverFirst[h] <= _options.PropagationWindow;
+        for (var k = 0; k < ancestors.Length; k++)
+        {
+            if (ancestors[k] != a) continue;
+            // Hop by hop: with two or more quiet CIs between h and a (h is the most specific CI covering the
+            // members, so none of them is a member), a's failure would have had to cross them silently. a is
+            // no explanation of the cascade under h even while it is young (a silent database's services are
+            // not a storage array's siblings because the array also carries their VMs' hypervisors).
+            return !young || depths[k] >= 3;
+        }
         return false;
     }
 

@@ -58,7 +58,8 @@ internal static class RootCauseRanker
     /// report, on the way. When the top candidate reaches (almost) all the members it explains, itself
     /// apart, through one silent CI below it, that silent CI would have to be a quiet intermediate of its
     /// cascade; it is the better root (a noise event on the core switch during a silent array's cascade).
-    /// The best-scored such CI moves to the top. Tolerance: one member, or 5 % of them.
+    /// The best-scored such CI moves to the top. Members it may leave unexplained: fewer than max(1, 5 %);
+    /// up to max(1, 5 %) when the top is silent and two or more hops above it (quiet CIs in between).
     /// </summary>
     private static void PreferSilentHeadBelow(List<RootCandidate> scored, Incident incident, CmdbGraph graph, int members)
     {
@@ -67,8 +68,17 @@ internal static class RootCauseRanker
         var tolerance = Math.Max(1, 0.05 * members);
         for (var j = 1; j < scored.Count; j++)
         {
-            if (scored[j].Reported || !graph.TryGetIndex(scored[j].Ci, out var d) || explained - incident.Cover[d] >= tolerance) continue;
-            if (!graph.AncestorsOf(d).Contains(top)) continue;
+            if (scored[j].Reported || !graph.TryGetIndex(scored[j].Ci, out var d)) continue;
+            var depth = graph.AncestorsOf(d).IndexOf(top);
+            if (depth < 0) continue;
+            depth = graph.AncestorDepthsOf(d)[depth];
+            // A silent top two or more hops above d would have crossed quiet CIs on the way as well: then one
+            // member d does not explain (typically a noise event or another fault's symptom that happens to sit
+            // under the wider CI) does not keep the wider CI on top (a silent queue's cascade plus one stray
+            // event under its hypervisor). A reporting top keeps the strict tolerance.
+            var loose = !scored[0].Reported && depth >= 2;
+            var missing = explained - incident.Cover[d];
+            if (loose ? missing > tolerance : missing >= tolerance) continue;
             var c = scored[j];
             scored.RemoveAt(j);
             scored.Insert(0, c);

@@ -293,6 +293,79 @@ public class CorrelatorCascadeTests
     }
 
     [Fact]
+    public void Add_VmUnderTheSameArrayMomentsIntoASilentDatabasesCascade_OwnIncident()
+    {
+        // A silent database's two services fail; seconds later a VM on another hypervisor of the same storage
+        // array reports. The array covers everything, but between it and the database sit a VM and a hypervisor
+        // that stayed quiet: the array's failure would have crossed them. Two faults, even while the database's
+        // cascade is younger than one propagation window.
+        var cis = new List<ConfigurationItem>();
+        var rels = new List<CmdbRelation>();
+        void Ci(string id, string type) => cis.Add(new ConfigurationItem(id, type, id));
+        void R(string from, string to, RelationType t) => rels.Add(new CmdbRelation(from, to, t));
+        Ci("san", "storage");
+        foreach (var h in new[] { "1", "2" })
+        {
+            Ci("hv" + h, "hypervisor");
+            R("hv" + h, "san", RelationType.DependsOn);
+            Ci("vm" + h, "host");
+            R("vm" + h, "hv" + h, RelationType.RunsOn);
+        }
+        Ci("db", "database");
+        R("db", "vm1", RelationType.RunsOn);
+        foreach (var s in new[] { "svcA", "svcB" })
+        {
+            Ci(s, "service");
+            R(s, "db", RelationType.DependsOn);
+        }
+        var c = Run(new CmdbGraph(new CmdbDocument(cis, rels)), [Ev("svcA", 0), Ev("svcB", 10), Ev("vm2", 30, EventKind.Down)]);
+        Assert.Equal(2, Live(c).Count);
+        Assert.Contains(Live(c), i => i.RankRootCauses()[0].Ci == "db");
+    }
+
+    [Fact]
+    public void RankRootCauses_SilentQueuesCascadePlusOneStrayVmOfItsHypervisor_QueueRanksFirst()
+    {
+        // Four services of a silent message queue fail, then another VM on the queue's hypervisor reports and
+        // joins. The hypervisor explains all five, the queue four; but between the hypervisor and the queue sits
+        // the queue's VM, quiet: had the hypervisor failed, it would have failed too. The queue is the root.
+        var cis = new List<ConfigurationItem>();
+        var rels = new List<CmdbRelation>();
+        void Ci(string id, string type) => cis.Add(new ConfigurationItem(id, type, id));
+        void R(string from, string to, RelationType t) => rels.Add(new CmdbRelation(from, to, t));
+        Ci("hv", "hypervisor");
+        foreach (var vm in new[] { "vmq", "vmx" })
+        {
+            Ci(vm, "host");
+            R(vm, "hv", RelationType.RunsOn);
+        }
+        Ci("mq", "message-queue");
+        R("mq", "vmq", RelationType.RunsOn);
+        var events = new List<CorrelationEvent>();
+        for (var s = 1; s <= 4; s++)
+        {
+            Ci("svc" + s, "service");
+            R("svc" + s, "mq", RelationType.DependsOn);
+            events.Add(Ev("svc" + s, 10 * s));
+        }
+        events.Add(Ev("vmx", 60));
+        var c = Run(new CmdbGraph(new CmdbDocument(cis, rels)), events);
+        var inc = Assert.Single(Live(c));
+        Assert.Equal("mq", inc.RankRootCauses()[0].Ci);
+    }
+
+    [Fact]
+    public void Add_AnomalyOnTheVmMinutesAfterItsServicesCascade_DoesNotAbsorbThatCascade()
+    {
+        // svc1-1 fails with its load balancer and application; five and a half minutes later its VM reports one
+        // anomaly. A cause precedes its effects (within the late-root window): the VM's event is not the root
+        // of the service's cascade, so the cascade keeps its own incident and its own root.
+        var c = Run(Graph(), [Ev("svc1-1", 0, score: 0.9), Ev("lb1", 20), Ev("app1", 40), Ev("vm1-1", 330, score: 0.6)]);
+        Assert.Equal(2, Live(c).Count);
+        Assert.Contains(Live(c), i => i.EventIds.Count == 3 && i.RankRootCauses()[0].Ci == "svc1-1");
+    }
+
+    [Fact]
     public void RankRootCauses_TwoVmsOfASilentHypervisor_HypervisorRanksFirst()
     {
         // vm1-2 explains itself and its service, vm1-3 only itself: the silent hv1 explains all three.
