@@ -281,21 +281,7 @@ public class AiopsDetectorTests
     {
         var rng = new Random(5);
         var values = Enumerable.Range(0, split + 2000).Select(i => Daily(i) + (3 * Gaussian(rng)) + (i > split + 700 ? 30 : 0)).ToArray();
-        var original = DetectorFactory.Create();
-        for (int i = 0; i < split; i++)
-        {
-            original.Update(Start + (i * FiveMinutes), values[i]);
-        }
-
-        var buffer = new ArrayBufferWriter<byte>();
-        original.WriteState(buffer);
-        var restored = DetectorFactory.Restore(DetectorFactory.DefaultName, buffer.WrittenSpan);
-
-        for (int i = split; i < values.Length; i++)
-        {
-            long t = Start + (i * FiveMinutes);
-            Assert.Equal(original.Update(t, values[i]), restored.Update(t, values[i]));
-        }
+        AssertRestoredAtSplitScoresIdentically(values, split);
     }
 
     [Theory]
@@ -305,7 +291,28 @@ public class AiopsDetectorTests
     public void WriteState_RestoreCountSeriesMidStream_IdenticalSubsequentScores(int split)
     {
         var rng = new Random(10);
-        var values = Enumerable.Range(0, split + 2000).Select(i => Poisson(rng, i > split + 700 ? 30 : 8)).ToArray();
+        var values = Enumerable.Range(0, split + 2000).Select(i => (double)Poisson(rng, i > split + 700 ? 30 : 8)).ToArray();
+        AssertRestoredAtSplitScoresIdentically(values, split);
+    }
+
+    /// <summary>The snapshot of a detector fed <paramref name="points"/> points of the clean daily pattern, to corrupt.</summary>
+    private static byte[] SnapshotAfterDailyPoints(int points)
+    {
+        var detector = DetectorFactory.Create();
+        for (int i = 0; i < points; i++)
+        {
+            detector.Update(Start + (i * FiveMinutes), Daily(i));
+        }
+
+        var buffer = new ArrayBufferWriter<byte>();
+        detector.WriteState(buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Feeds <paramref name="values"/> up to <paramref name="split"/>, snapshots, restores, and checks that the
+    /// original and the restored detector score every later value identically.</summary>
+    private static void AssertRestoredAtSplitScoresIdentically(double[] values, int split)
+    {
         var original = DetectorFactory.Create();
         for (int i = 0; i < split; i++)
         {
@@ -360,15 +367,7 @@ public class AiopsDetectorTests
     [Fact]
     public void Restore_InfiniteHourOfDayProfile_ThrowsFormatException()
     {
-        var detector = DetectorFactory.Create();
-        for (int i = 0; i < 500; i++)
-        {
-            detector.Update(Start + (i * FiveMinutes), Daily(i));
-        }
-
-        var buffer = new ArrayBufferWriter<byte>();
-        detector.WriteState(buffer);
-        byte[] corrupt = buffer.WrittenSpan.ToArray();
+        byte[] corrupt = SnapshotAfterDailyPoints(500);
         // The profile's 24 halves precede the last four floats; overwrite the first with +∞ (0x7C00).
         int profile = corrupt.Length - 16 - 48;
         corrupt[profile] = 0x00;
@@ -381,15 +380,7 @@ public class AiopsDetectorTests
     [Fact]
     public void Restore_NaNAlertMemorySurprise_ThrowsFormatException()
     {
-        var detector = DetectorFactory.Create();
-        for (int i = 0; i < 500; i++)
-        {
-            detector.Update(Start + (i * FiveMinutes), Daily(i));
-        }
-
-        var buffer = new ArrayBufferWriter<byte>();
-        detector.WriteState(buffer);
-        byte[] corrupt = buffer.WrittenSpan.ToArray();
+        byte[] corrupt = SnapshotAfterDailyPoints(500);
         // The last float is the surprise of the alert that set the alert memory; a NaN there would switch the
         // echo discount's margin test off silently.
         System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(corrupt.AsSpan(corrupt.Length - 4), float.NaN);
